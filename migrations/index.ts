@@ -1,0 +1,13 @@
+// Every migration, in order. Listed here (not discovered on disk) so the same code runs from
+// TypeScript sources and from the compiled build.
+import type { Knex } from 'knex';
+
+import * as core from './20261128000000_core.js';
+
+export interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+export const migrations: readonly Migration[] = [{ name: '20261128000000_core', ...core }];

@@ -1,0 +1,119 @@
+// The composition root: wires configuration, database, services, oidc-provider and routers into
+// one Koa application. Nothing here is module-level state: tests build as many apps as they like.
+import type Provider from 'oidc-provider';
+
+import type { Config } from './config/config.js';
+import { createCore, type Core } from './core.js';
+import type { Database } from './db/database.js';
+import { migrationStatus } from './db/migrate.js';
+import accessLog from './middleware/koa-access-log.js';
+import errorNormaliser from './middleware/koa-error-normaliser.js';
+import oauthErrorConformance from './middleware/koa-oauth-error-conformance.js';
+import requestId from './middleware/koa-request-id.js';
+import securityHeaders from './middleware/koa-security-headers.js';
+import { createAdapterClass } from './oidc/adapter.js';
+import { AccessTokenVerifier } from './oidc/access-token-verifier.js';
+import { ClientMetadataMapper } from './oidc/client-metadata.js';
+import { createProvider } from './oidc/provider.js';
+import { createAssetsRouter } from './routes/assets.js';
+import { createHealthRouter } from './routes/health.js';
+import { createInteractionRouter } from './routes/interaction.js';
+import { ID_TOKEN_ALG } from './services/signing-keys.js';
+import type { Logger } from './services/logger.js';
+import { CsrfTokens } from './ui/csrf.js';
+import { ViewRenderer } from './ui/views.js';
+
+export interface GatehouseApp {
+  /** The Koa application (oidc-provider is itself a Koa app; Gatehouse's routes run in front of it). */
+  app: Provider;
+  provider: Provider;
+  core: Core;
+  /** Readiness turns false; in-flight requests continue. */
+  beginShutdown(): void;
+  /** Stops background work. The database is the caller's to close. */
+  close(): Promise<void>;
+}
+
+export async function createApp({ config, database, logger }: { config: Config; database: Database; logger: Logger }): Promise<GatehouseApp> {
+  const core = createCore({ config, database, logger });
+  const { catalog, revocations, keyRing, feed } = core;
+
+  await feed.start();
+  await revocations.load();
+  const algs = [ID_TOKEN_ALG, config.accessTokenAlg, ...(await core.apis.list()).map((api) => api.signingAlg)];
+  await core.signingKeys.ensureCurrentKeys(algs);
+  await keyRing.reload();
+
+  const accessTokens = new AccessTokenVerifier({ issuer: config.issuer, keys: keyRing, revocations, clockToleranceSeconds: 5 });
+  const adapter = createAdapterClass({
+    models: core.repositories.models,
+    catalog,
+    clientMetadata: new ClientMetadataMapper(),
+    accessTokens,
+    revocations,
+    grants: core.grants,
+    refreshTokenReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
+  });
+  const views = new ViewRenderer({ brand: { name: 'Gatehouse', color: '#3451b2' }, cache: config.nodeEnv === 'production' });
+  const provider = createProvider({
+    config,
+    adapter,
+    keys: keyRing,
+    catalog,
+    users: core.users,
+    consents: core.repositories.consents,
+    hasher: core.hasher,
+    views,
+  });
+
+  provider.on('server_error', (ctx: { state?: { requestId?: string } }, error: Error) => {
+    logger.error({ err: error, request_id: ctx.state?.requestId }, 'oidc-provider server error');
+  });
+
+  let shuttingDown = false;
+  const health = createHealthRouter({
+    isShuttingDown: () => shuttingDown,
+    checks: [
+      { name: 'database', check: async () => (await database.knex.raw('SELECT 1'), true) },
+      { name: 'migrations', check: async () => (await migrationStatus(database.knex)).pending.length === 0 },
+      { name: 'keys', check: async () => keyRing.keys.providerJwks.length > 0 },
+    ],
+  });
+  const interaction = createInteractionRouter({
+    provider,
+    users: core.users,
+    catalog,
+    consents: core.repositories.consents,
+    views,
+    csrf: new CsrfTokens(config.secrets.cookieKeys),
+    logger,
+  });
+  const assets = createAssetsRouter();
+
+  // provider.use() places middleware in front of oidc-provider's own routing.
+  provider.use(requestId({ trustProxy: config.trustProxy }));
+  provider.use(accessLog(logger));
+  provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
+  provider.use(errorNormaliser(logger));
+  provider.use(oauthErrorConformance({ issuer: config.issuer }));
+  provider.use(health.routes());
+  provider.use(assets.routes());
+  provider.use(interaction.routes());
+
+  const pruneTimer = setInterval(() => revocations.prune(), 60_000);
+  pruneTimer.unref();
+
+  return {
+    app: provider,
+    provider,
+    core,
+    beginShutdown() {
+      shuttingDown = true;
+    },
+    async close() {
+      shuttingDown = true;
+      clearInterval(pruneTimer);
+      await feed.stop();
+    },
+  };
+}

@@ -1,0 +1,159 @@
+// The `gatehouse` command: finds the command, parses its options, opens the database only when
+// needed, prints one result (one JSON object with --json) and returns an exit code scripts can trust.
+import { parseArgs } from 'node:util';
+
+import { ConfigError, loadConfig } from '../config/config.js';
+import { createCore, type Core } from '../core.js';
+import { createDatabase, type Database } from '../db/database.js';
+import { migrationStatus } from '../db/migrate.js';
+import { AppError } from '../errors/app-error.js';
+import { createLogger } from '../services/logger.js';
+import { UsageError, type CliIo, type Command } from './command.js';
+import { apisCreateCommand, apisDeleteCommand, apisListCommand, apisShowCommand } from './commands/apis.js';
+import { clientsCreateCommand, clientsDeleteCommand, clientsListCommand, clientsShowCommand } from './commands/clients.js';
+import { migrateCommand } from './commands/migrate.js';
+import { usersCreateCommand, usersListCommand } from './commands/users.js';
+
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  notFound: 3,
+  conflict: 4,
+  unavailable: 69,
+  config: 78,
+} as const;
+
+export const COMMANDS: Command[] = [
+  migrateCommand,
+  apisCreateCommand,
+  apisListCommand,
+  apisShowCommand,
+  apisDeleteCommand,
+  clientsCreateCommand,
+  clientsListCommand,
+  clientsShowCommand,
+  clientsDeleteCommand,
+  usersCreateCommand,
+  usersListCommand,
+];
+
+function findCommand(args: string[]): { command: Command | undefined; rest: string[] } {
+  const words = args.filter((a) => !a.startsWith('-'));
+  for (const command of COMMANDS) {
+    if (command.path.every((part, i) => words[i] === part)) {
+      const rest = [...args];
+      for (const part of command.path) rest.splice(rest.indexOf(part), 1);
+      return { command, rest };
+    }
+  }
+  return { command: undefined, rest: args };
+}
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.path.join(' ').length));
+  return [
+    'Usage: gatehouse <command> [options] [--json]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`),
+    '',
+    'Every command accepts --help and --json (one JSON object on stdout; errors on stderr).',
+    'DATABASE_URL selects a Postgres server; otherwise the embedded database in GATEHOUSE_DATA_DIR (./data),',
+    'shared with a running server through its local socket.',
+  ].join('\n');
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError) return EXIT.usage;
+  if (error instanceof ConfigError) return EXIT.config;
+  if (error instanceof AppError) {
+    if (error.code === 'invalid_input') return EXIT.usage;
+    if (error.code === 'not_found') return EXIT.notFound;
+    if (error.code === 'conflict') return EXIT.conflict;
+    if (error.code === 'unavailable') return EXIT.unavailable;
+  }
+  const code = (error as { code?: string }).code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === '57P03') return EXIT.unavailable;
+  return EXIT.failure;
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const json = argv.includes('--json');
+  const args = argv.filter((a) => a !== '--json');
+  const fail = (error: unknown): number => {
+    const message = error instanceof Error ? error.message : String(error);
+    if (json) {
+      const fields = error instanceof AppError ? error.details?.fields : undefined;
+      io.stderr.write(`${JSON.stringify({ error: message, ...(fields ? { fields } : {}) })}\n`);
+    } else {
+      io.stderr.write(`gatehouse: ${message}\n`);
+    }
+    return exitCodeFor(error);
+  };
+
+  const { command, rest } = findCommand(args);
+  if (!command) {
+    if (!args.length || args.includes('--help') || args.includes('-h') || args[0] === 'help') {
+      io.stdout.write(`${overview()}\n`);
+      return args.length ? EXIT.ok : EXIT.usage;
+    }
+    return fail(new UsageError(`unknown command "${args.filter((a) => !a.startsWith('-')).join(' ')}"; see gatehouse --help`));
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n`);
+    return EXIT.ok;
+  }
+
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true }));
+    if (positionals.length !== (command.positionals ?? 0)) {
+      throw new UsageError(`usage: ${command.usage}`);
+    }
+  } catch (error) {
+    return fail(error instanceof UsageError ? error : new UsageError((error as Error).message));
+  }
+
+  let database: Database | undefined;
+  let core: Core | undefined;
+  const open = async (): Promise<Core> => {
+    if (core) return core;
+    const config = loadConfig(io.env);
+    database = await createDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolMax: 2,
+      statementTimeoutMs: config.db.statementTimeoutMs,
+      connectTimeoutMs: config.db.connectTimeoutMs,
+      exclusive: false,
+    });
+    core = createCore({ config, database, logger: createLogger({ level: 'silent' }) });
+    return core;
+  };
+  try {
+    const result = await command.run(
+      {
+        io,
+        rawCore: open,
+        core: async () => {
+          const opened = await open();
+          const { pending } = await migrationStatus(opened.database.knex);
+          if (pending.length) {
+            throw new AppError('unavailable', `the database schema is not up to date (${pending.length} pending migration(s)); run: gatehouse migrate`);
+          }
+          return opened;
+        },
+      },
+      values,
+      positionals,
+    );
+    io.stdout.write(json ? `${JSON.stringify(result.json)}\n` : `${result.human}\n`);
+    return EXIT.ok;
+  } catch (error) {
+    return fail(error);
+  } finally {
+    await database?.close().catch(() => {});
+  }
+}

@@ -1,0 +1,143 @@
+// The validated, frozen configuration of one Gatehouse process, read from the environment once.
+import path from 'node:path';
+import { z } from 'zod';
+
+import { resolveSecrets, type Secrets } from './secrets.js';
+
+export const accessTokenAlgs = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
+export type AccessTokenAlg = (typeof accessTokenAlgs)[number];
+
+export interface TokenLifetimes {
+  accessToken: number;
+  idToken: number;
+  authorizationCode: number;
+  refreshToken: number;
+  refreshTokenAbsolute: number;
+  session: number;
+  interaction: number;
+  grant: number;
+}
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  host: string | undefined;
+  issuer: string;
+  trustProxy: boolean;
+  logLevel: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  db: { poolMax: number; statementTimeoutMs: number; connectTimeoutMs: number };
+  secrets: Secrets;
+  ttl: TokenLifetimes;
+  refreshTokenReuseGraceSeconds: number;
+  accessTokenAlg: AccessTokenAlg;
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  changeFeedPollMs: number;
+}
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).optional(),
+  ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  TRUST_PROXY: flag,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  GATEHOUSE_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  DB_POOL_MAX: z.coerce.number().int().min(2).max(200).default(10),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  ACCESS_TOKEN_TTL: seconds(600),
+  ID_TOKEN_TTL: seconds(3600),
+  AUTHORIZATION_CODE_TTL: seconds(60),
+  REFRESH_TOKEN_TTL: seconds(14 * 24 * 3600),
+  REFRESH_TOKEN_ABSOLUTE_TTL: seconds(90 * 24 * 3600),
+  SESSION_TTL: seconds(14 * 24 * 3600),
+  INTERACTION_TTL: seconds(15 * 60),
+  GRANT_TTL: seconds(14 * 24 * 3600),
+  REFRESH_TOKEN_REUSE_GRACE: z.coerce.number().int().min(0).max(60).default(2),
+  ACCESS_TOKEN_ALG: z.enum(accessTokenAlgs).default('ES256'),
+  ARGON2_MEMORY_KIB: z.coerce.number().int().min(19_456).default(19_456),
+  ARGON2_ITERATIONS: z.coerce.number().int().min(2).default(2),
+  ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
+  CHANGE_FEED_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  ALLOW_HTTP_ISSUER: flag,
+});
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`).join('; ');
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid configuration: ${formatIssues(parsed.error)}`);
+  }
+  const e = parsed.data;
+  const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const issuerUrl = new URL(issuer);
+  if (issuerUrl.search || issuerUrl.hash) {
+    throw new ConfigError('invalid configuration: ISSUER must not have a query or fragment');
+  }
+  if (e.NODE_ENV === 'production' && issuerUrl.protocol !== 'https:') {
+    if (!(e.ALLOW_HTTP_ISSUER && isLoopbackHost(issuerUrl.hostname))) {
+      throw new ConfigError('invalid configuration: ISSUER must be https in production (ALLOW_HTTP_ISSUER=true permits http on a loopback host only)');
+    }
+  }
+  const dataDir = path.resolve(cwd, e.GATEHOUSE_DATA_DIR);
+  const secrets = resolveSecrets(env, { production: e.NODE_ENV === 'production', dataDir });
+
+  const config: Config = {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    issuer,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    db: { poolMax: e.DB_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS },
+    secrets,
+    ttl: {
+      accessToken: e.ACCESS_TOKEN_TTL,
+      idToken: e.ID_TOKEN_TTL,
+      authorizationCode: e.AUTHORIZATION_CODE_TTL,
+      refreshToken: e.REFRESH_TOKEN_TTL,
+      refreshTokenAbsolute: Math.max(e.REFRESH_TOKEN_ABSOLUTE_TTL, e.REFRESH_TOKEN_TTL),
+      session: e.SESSION_TTL,
+      interaction: e.INTERACTION_TTL,
+      grant: e.GRANT_TTL,
+    },
+    refreshTokenReuseGraceSeconds: e.REFRESH_TOKEN_REUSE_GRACE,
+    accessTokenAlg: e.ACCESS_TOKEN_ALG,
+    argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_ITERATIONS, parallelism: e.ARGON2_PARALLELISM },
+    changeFeedPollMs: e.CHANGE_FEED_POLL_MS,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,106 @@
+// The service graph shared by the server and the CLI: repositories over one database, and the
+// services built on them. No HTTP here; app.ts adds that.
+import type { Config } from './config/config.js';
+import type { Database } from './db/database.js';
+import { listenForNotifications } from './db/notification-listener.js';
+import { createTransactor } from './db/transactor.js';
+import { ApiRepository } from './repositories/apis.js';
+import { CHANGE_CHANNEL, ChangeEventRepository } from './repositories/change-events.js';
+import { ClientRepository } from './repositories/clients.js';
+import { ConsentRepository } from './repositories/consents.js';
+import { OidcModelRepository } from './repositories/oidc-models.js';
+import { SigningKeyRepository } from './repositories/signing-keys.js';
+import { TokenRevocationRepository } from './repositories/token-revocations.js';
+import { UserRepository } from './repositories/users.js';
+import { ApiService } from './services/apis.js';
+import { Catalog } from './services/catalog.js';
+import { ChangeFeed } from './services/change-feed.js';
+import { ClientSecretHasher } from './services/client-secrets.js';
+import { ClientService } from './services/clients.js';
+import { GrantRevoker } from './services/grant-revocation.js';
+import { KeyEncryptor } from './services/key-encryption.js';
+import { KeyRing } from './services/key-ring.js';
+import type { Logger } from './services/logger.js';
+import { PasswordHasher } from './services/passwords.js';
+import { RevocationList } from './services/revocation-list.js';
+import { SigningKeyService } from './services/signing-keys.js';
+import { UserService } from './services/users.js';
+
+export interface Core {
+  config: Config;
+  database: Database;
+  logger: Logger;
+  repositories: {
+    models: OidcModelRepository;
+    apis: ApiRepository;
+    clients: ClientRepository;
+    users: UserRepository;
+    consents: ConsentRepository;
+    keys: SigningKeyRepository;
+    revocations: TokenRevocationRepository;
+    changes: ChangeEventRepository;
+  };
+  feed: ChangeFeed;
+  catalog: Catalog;
+  revocations: RevocationList;
+  grants: GrantRevoker;
+  hasher: ClientSecretHasher;
+  passwords: PasswordHasher;
+  signingKeys: SigningKeyService;
+  keyRing: KeyRing;
+  apis: ApiService;
+  clients: ClientService;
+  users: UserService;
+}
+
+export function createCore({ config, database, logger }: { config: Config; database: Database; logger: Logger }): Core {
+  const { knex } = database;
+  const repositories = {
+    models: new OidcModelRepository(knex),
+    apis: new ApiRepository(knex),
+    clients: new ClientRepository(knex),
+    users: new UserRepository(knex),
+    consents: new ConsentRepository(knex),
+    keys: new SigningKeyRepository(knex),
+    revocations: new TokenRevocationRepository(knex),
+    changes: new ChangeEventRepository(knex),
+  };
+  const transaction = createTransactor(knex);
+  const feed = new ChangeFeed(repositories.changes, logger, {
+    pollMs: config.changeFeedPollMs,
+    // LISTEN makes propagation immediate on a Postgres server; polling alone serves the embedded database.
+    listen:
+      database.kind === 'postgres'
+        ? (handlers) => listenForNotifications(database.connection, CHANGE_CHANNEL, handlers, { connectTimeoutMs: config.db.connectTimeoutMs })
+        : undefined,
+  });
+  const catalog = new Catalog(repositories.clients, repositories.apis, feed);
+  const revocations = new RevocationList(repositories.revocations, feed);
+  const hasher = new ClientSecretHasher(config.secrets.pepper);
+  const passwords = new PasswordHasher(config.argon2);
+  const signingKeys = new SigningKeyService(repositories.keys, new KeyEncryptor(config.secrets.keks));
+  return {
+    config,
+    database,
+    logger,
+    repositories,
+    feed,
+    catalog,
+    revocations,
+    grants: new GrantRevoker(repositories.models, revocations),
+    hasher,
+    passwords,
+    signingKeys,
+    keyRing: new KeyRing(signingKeys, feed, logger),
+    apis: new ApiService({
+      apis: repositories.apis,
+      clients: repositories.clients,
+      transaction,
+      feed,
+      keys: signingKeys,
+      defaults: { accessTokenTtl: config.ttl.accessToken, signingAlg: config.accessTokenAlg },
+    }),
+    clients: new ClientService({ clients: repositories.clients, apis: repositories.apis, transaction, feed, hasher }),
+    users: new UserService({ users: repositories.users, passwords }),
+  };
+}

@@ -1,0 +1,172 @@
+// oidc-provider's storage adapter: one instance per model, over the oidc_models table, with
+// clients from the clients table (via the in-process catalog) and JWT access tokens found by
+// verification instead of storage.
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+
+import type { ModelRow, ModelWrite, OidcModelRepository } from '../repositories/oidc-models.js';
+import type { Catalog } from '../services/catalog.js';
+import { accessTokenRevocationExpiry, type GrantRevoker } from '../services/grant-revocation.js';
+import type { RevocationList } from '../services/revocation-list.js';
+import { GRANT_ID_CLAIM, looksLikeJwt, type AccessTokenVerifier, type VerifiedAccessToken } from './access-token-verifier.js';
+import type { ClientMetadataMapper } from './client-metadata.js';
+
+export interface AdapterDependencies {
+  models: OidcModelRepository;
+  catalog: Catalog;
+  clientMetadata: ClientMetadataMapper;
+  accessTokens: AccessTokenVerifier;
+  revocations: RevocationList;
+  grants: GrantRevoker;
+  refreshTokenReuseGraceSeconds: number;
+}
+
+/** Models whose second redemption is an attack (RFC 9700 §4.5, §4.14): the grant is revoked. */
+const SINGLE_USE_GRANT_SOURCES = new Set(['AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
+const JWT_CAPABLE = new Set(['AccessToken', 'ClientCredentials']);
+// Claims of a JWT access token that map onto oidc-provider token fields rather than `extra`.
+const STANDARD_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope', 'cnf', GRANT_ID_CLAIM, 'auth_time', 'acr', 'amr']);
+
+const epoch = (date: Date) => Math.floor(date.getTime() / 1000);
+
+export function createAdapterClass(deps: AdapterDependencies): new (name: string) => Adapter {
+  class GatehouseAdapter implements Adapter {
+    constructor(private readonly name: string) {}
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      if (this.name === 'Client') {
+        throw new Error('clients are registered through Gatehouse, not through the provider adapter');
+      }
+      const row = this.toRow(id, payload, expiresIn);
+      if (this.name === 'ReplayDetection') {
+        if (!(await deps.models.insertIfAbsent(row))) throw new errors.InvalidRequest('replayed request detected');
+        return;
+      }
+      await deps.models.upsert(row);
+      // The Grant TTL must never cut a refresh token short: the grant lives at least as long.
+      if (this.name === 'RefreshToken' && payload.grantId && row.expires_at) {
+        await deps.models.extendExpiry('Grant', payload.grantId, row.expires_at);
+      }
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.name === 'Client') {
+        const record = await deps.catalog.client(id);
+        return record ? (deps.clientMetadata.toProviderMetadata(record) as AdapterPayload) : undefined;
+      }
+      if (looksLikeJwt(id)) {
+        return JWT_CAPABLE.has(this.name) ? this.findJwt(id) : undefined;
+      }
+      const row = await deps.models.find(this.name, id);
+      return row ? this.toPayload(row) : undefined;
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      const row = await deps.models.findBy(this.name, 'uid', uid);
+      return row ? this.toPayload(row) : undefined;
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      const row = await deps.models.findBy(this.name, 'user_code', userCode);
+      return row ? this.toPayload(row) : undefined;
+    }
+
+    async consume(id: string): Promise<void> {
+      const result = await deps.models.consume(this.name, id);
+      if (result.consumed) return;
+      // Another request redeemed it first (or it was already used): exactly one redemption wins.
+      if (this.name === 'RefreshToken') {
+        const graceMs = deps.refreshTokenReuseGraceSeconds * 1000;
+        const withinGrace = result.consumedAt !== null && Date.now() - result.consumedAt.getTime() <= graceMs;
+        if (!withinGrace && result.grantId) await deps.grants.revokeGrant(result.grantId);
+        throw new errors.InvalidGrant('refresh token already used');
+      }
+      if (SINGLE_USE_GRANT_SOURCES.has(this.name)) {
+        if (result.grantId) await deps.grants.revokeGrant(result.grantId);
+        throw new errors.InvalidGrant('grant already used');
+      }
+      if (this.name === 'PushedAuthorizationRequest') {
+        throw new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
+      }
+      throw new errors.InvalidRequest('already used');
+    }
+
+    async destroy(id: string): Promise<void> {
+      if (this.name === 'Grant') {
+        await deps.grants.revokeGrant(id);
+        return;
+      }
+      if (JWT_CAPABLE.has(this.name)) {
+        // The library destroys by jti; a JWT cannot be deleted, so its jti is listed as revoked.
+        const exp = deps.accessTokens.expiryOf(id);
+        await deps.revocations.revoke('jti', id, exp ? new Date((exp + 60) * 1000) : accessTokenRevocationExpiry());
+      }
+      await deps.models.destroy(this.name, id);
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      if (JWT_CAPABLE.has(this.name)) {
+        await deps.revocations.revoke('grant', grantId, accessTokenRevocationExpiry());
+      }
+      await deps.models.deleteByGrantId(this.name, grantId);
+    }
+
+    private async findJwt(token: string): Promise<AdapterPayload | undefined> {
+      const verified = await deps.accessTokens.verify(token);
+      if (!verified) return undefined;
+      // A user's token carries its grant id; a client_credentials token has none.
+      const kind = verified.grantId ? 'AccessToken' : 'ClientCredentials';
+      if (kind !== this.name) return undefined;
+      return jwtToPayload(kind, verified);
+    }
+
+    private toRow(id: string, payload: AdapterPayload, expiresIn: number): ModelWrite {
+      const str = (value: unknown) => (typeof value === 'string' ? value : null);
+      return {
+        model: this.name,
+        id,
+        payload: payload as Record<string, unknown>,
+        grant_id: str(payload.grantId),
+        uid: this.name === 'Session' ? str(payload.uid) : null,
+        user_code: str(payload.userCode),
+        account_id: str(payload.accountId),
+        client_id: str(payload.clientId),
+        expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+      };
+    }
+
+    private toPayload(row: ModelRow): AdapterPayload {
+      const payload = { ...row.payload } as AdapterPayload;
+      if (row.consumed_at) {
+        const graceMs = deps.refreshTokenReuseGraceSeconds * 1000;
+        // A refresh token reused within the grace window is a benign concurrent refresh: let it reach
+        // the atomic consume, which refuses it without revoking the grant.
+        const inGrace = this.name === 'RefreshToken' && Date.now() - row.consumed_at.getTime() <= graceMs;
+        if (!inGrace) payload.consumed = epoch(row.consumed_at);
+      }
+      return payload;
+    }
+  }
+
+  return GatehouseAdapter;
+}
+
+function jwtToPayload(kind: 'AccessToken' | 'ClientCredentials', token: VerifiedAccessToken): AdapterPayload {
+  const extra: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(token.claims)) {
+    if (!STANDARD_CLAIMS.has(name)) extra[name] = value;
+  }
+  const cnf = token.claims.cnf as { jkt?: string; 'x5t#S256'?: string } | undefined;
+  return {
+    kind,
+    jti: token.jti,
+    iat: token.iat,
+    exp: token.exp,
+    clientId: token.clientId,
+    aud: token.aud,
+    scope: token.scope,
+    ...(kind === 'AccessToken' ? { accountId: token.sub, grantId: token.grantId } : {}),
+    ...(cnf?.jkt ? { jkt: cnf.jkt } : {}),
+    ...(cnf?.['x5t#S256'] ? { 'x5t#S256': cnf['x5t#S256'] } : {}),
+    ...(Object.keys(extra).length ? { extra } : {}),
+  } as AdapterPayload;
+}

@@ -1,0 +1,178 @@
+// Builds the oidc-provider instance from Gatehouse's configuration: only the code flow with PKCE
+// S256, refresh rotation, client credentials, RFC 9068 JWT access tokens per API, introspection,
+// revocation, userinfo and RP-initiated logout, with every default that is not RFC-exact replaced.
+import Provider, { type Adapter, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+
+import type { Config } from '../config/config.js';
+import type { ConsentRepository } from '../repositories/consents.js';
+import type { Catalog } from '../services/catalog.js';
+import type { ClientSecretHasher } from '../services/client-secrets.js';
+import type { KeyRing } from '../services/key-ring.js';
+import type { UserService } from '../services/users.js';
+import type { ViewRenderer } from '../ui/views.js';
+import { GRANT_ID_CLAIM } from './access-token-verifier.js';
+import { STANDARD_CLAIMS, createFindAccount } from './find-account.js';
+import { allowStructuredTokenIntrospection, installClientSecretComparison, replaceSigningKeys } from './internals.js';
+import { createResourceServerPolicy } from './resource-servers.js';
+import { createTokenPolicies } from './token-policies.js';
+
+export interface ProviderDependencies {
+  config: Config;
+  adapter: new (name: string) => Adapter;
+  keys: KeyRing;
+  catalog: Catalog;
+  users: UserService;
+  consents: ConsentRepository;
+  hasher: ClientSecretHasher;
+  views: ViewRenderer;
+}
+
+// Asymmetric algorithms only: client secrets are stored hashed, so nothing can be keyed on them.
+const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+export function createProvider(deps: ProviderDependencies): Provider {
+  const { config, catalog, views } = deps;
+  allowStructuredTokenIntrospection();
+  const resourceServers = createResourceServerPolicy(catalog);
+  const tokenPolicies = createTokenPolicies(catalog);
+  const secure = config.issuer.startsWith('https:');
+  const t = views.messages();
+
+  const page = async (ctx: KoaContextWithOIDC, name: string, locals: Record<string, unknown>) => {
+    ctx.type = 'html';
+    ctx.body = await views.render(name, { nonce: String(ctx.state.nonce ?? '') }, locals);
+  };
+
+  const configuration: Configuration = {
+    adapter: deps.adapter,
+    jwks: { keys: deps.keys.keys.providerJwks },
+    findAccount: createFindAccount(deps.users),
+    claims: { ...STANDARD_CLAIMS, acr: null, sid: null, auth_time: null, iss: null } as unknown as Configuration['claims'],
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'address', 'phone'],
+    subjectTypes: ['public'],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    enabledJWA: {
+      idTokenSigningAlgValues: SIGNING_ALGS,
+      userinfoSigningAlgValues: SIGNING_ALGS,
+      introspectionSigningAlgValues: SIGNING_ALGS,
+      authorizationSigningAlgValues: SIGNING_ALGS,
+      clientAuthSigningAlgValues: SIGNING_ALGS,
+      requestObjectSigningAlgValues: SIGNING_ALGS,
+      dPoPSigningAlgValues: ['ES256', 'PS256', 'RS256', 'EdDSA'],
+    } as Configuration['enabledJWA'],
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      id_token_signed_response_alg: 'RS256',
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    // The redirect_uri is always required and always matched exactly.
+    allowOmittingSingleRegisteredRedirectUri: false,
+    clockTolerance: 5,
+    conformIdTokenClaims: true,
+    cookies: {
+      keys: [...config.secrets.cookieKeys],
+      long: { httpOnly: true, sameSite: 'lax', secure, signed: true },
+      short: { httpOnly: true, sameSite: 'lax', secure, signed: true },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: tokenPolicies.introspectionAllowed as never },
+      revocation: { enabled: true, allowedPolicy: tokenPolicies.revocationAllowed as never },
+      userinfo: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: resourceServers.defaultResource as never,
+        getResourceServerInfo: resourceServers.getResourceServerInfo as never,
+        // Tokens are for the API the user granted, even when openid was also requested.
+        useGrantedResource: () => true,
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx) => {
+          const session = ctx.oidc.session as unknown as { state?: { secret?: string } };
+          await page(ctx, 'logout', {
+            title: t.logoutTitle,
+            clientName: ctx.oidc.client?.clientName,
+            action: ctx.oidc.urlFor('end_session_confirm'),
+            xsrf: session.state?.secret ?? '',
+          });
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          await page(ctx, 'logged-out', { title: t.loggedOutTitle, clientName: ctx.oidc.client?.clientName });
+        },
+      },
+    },
+    renderError: async (ctx, out) => {
+      await page(ctx, 'error', {
+        title: t.errorTitle,
+        message: out.error_description ?? t.errorGeneric,
+        code: out.error,
+        backUrl: '/',
+      });
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // Every client with the refresh_token grant gets refresh tokens; without offline_access they end with the session.
+    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    // Revoking any token of a grant ends the whole grant; consent is remembered separately.
+    revokeGrantPolicy: () => true,
+    loadExistingGrant: async (ctx) => {
+      const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session?.grantIdFor(ctx.oidc.client!.clientId);
+      if (grantId) {
+        const grant = await ctx.oidc.provider.Grant.find(grantId);
+        if (grant) return grant;
+      }
+      const accountId = ctx.oidc.session?.accountId;
+      if (!accountId) return undefined;
+      const consent = await deps.consents.find(accountId, ctx.oidc.client!.clientId);
+      if (!consent) return undefined;
+      // What the user allowed before becomes a fresh grant: no consent prompt unless more is asked.
+      const grant = new ctx.oidc.provider.Grant({ accountId, clientId: ctx.oidc.client!.clientId });
+      if (consent.oidcScopes.length) grant.addOIDCScope(consent.oidcScopes.join(' '));
+      if (consent.oidcClaims.length) grant.addOIDCClaims(consent.oidcClaims);
+      for (const [indicator, scopes] of Object.entries(consent.resourceScopes)) {
+        if (scopes.length) grant.addResourceScope(indicator, scopes.join(' '));
+      }
+      await grant.save();
+      return grant;
+    },
+    formats: {
+      customizers: {
+        jwt: async (_ctx, token, jwt) => {
+          const grantId = (token as { grantId?: string }).grantId;
+          if (grantId) jwt.payload[GRANT_ID_CLAIM] = grantId;
+        },
+      },
+    },
+    ttl: {
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken,
+      AuthorizationCode: config.ttl.authorizationCode,
+      IdToken: config.ttl.idToken,
+      Interaction: config.ttl.interaction,
+      Session: config.ttl.session,
+      Grant: config.ttl.grant,
+      RefreshToken: (_ctx, token) => {
+        // Rotation restarts the idle lifetime; the family as a whole ends at the absolute lifetime.
+        const familyStart = (token as { iiat?: number }).iiat ?? Math.floor(Date.now() / 1000);
+        const remaining = familyStart + config.ttl.refreshTokenAbsolute - Math.floor(Date.now() / 1000);
+        return Math.max(1, Math.min(config.ttl.refreshToken, remaining));
+      },
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+  installClientSecretComparison(provider, async (clientId, presented) => {
+    const record = await catalog.client(clientId);
+    const now = Date.now();
+    const active = record?.secretHashes.filter((s) => !s.expiresAt || s.expiresAt.getTime() > now) ?? [];
+    return deps.hasher.matches(presented, active.map((s) => s.hash));
+  });
+  deps.keys.onReload((keys) => replaceSigningKeys(provider, keys.providerJwks));
+  return provider;
+}

@@ -1,0 +1,215 @@
+// The sign-in pages oidc-provider sends users to: login and consent for one interaction.
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { errors, type default as Provider, type InteractionResults } from 'oidc-provider';
+
+import type { ConsentRepository } from '../repositories/consents.js';
+import type { Catalog } from '../services/catalog.js';
+import type { Logger } from '../services/logger.js';
+import type { UserService } from '../services/users.js';
+import type { CsrfTokens } from '../ui/csrf.js';
+import type { ViewRenderer } from '../ui/views.js';
+
+export interface InteractionRouteDependencies {
+  provider: Provider;
+  users: UserService;
+  catalog: Catalog;
+  consents: ConsentRepository;
+  views: ViewRenderer;
+  csrf: CsrfTokens;
+  logger: Logger;
+}
+
+interface ClientView {
+  name: string;
+  logoUri: string | undefined;
+  policyUri: string | undefined;
+  tosUri: string | undefined;
+}
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+export function createInteractionRouter(deps: InteractionRouteDependencies): Router {
+  const { provider, views, csrf } = deps;
+  const router = new Router();
+  const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  const t = views.messages();
+
+  const clientView = async (clientId: unknown): Promise<ClientView | undefined> => {
+    if (typeof clientId !== 'string') return undefined;
+    const client = await provider.Client.find(clientId);
+    if (!client) return undefined;
+    return {
+      name: client.clientName ?? client.clientId,
+      logoUri: client.logoUri,
+      policyUri: client.policyUri,
+      tosUri: client.tosUri,
+    };
+  };
+
+  const render = async (ctx: Context, page: string, locals: Record<string, unknown>, status = 200) => {
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.body = await views.render(page, { nonce: ctx.state.nonce as string }, locals);
+  };
+
+  const renderLogin = async (ctx: Context, details: Details, error?: string, login = '') => {
+    await render(ctx, 'login', {
+      title: t.loginTitle,
+      client: await clientView(details.params.client_id),
+      action: `/interaction/${details.uid}/login`,
+      csrf: csrf.issue(details.uid),
+      error,
+      login: login || (typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : ''),
+    });
+  };
+
+  const scopesForConsent = async (details: Details) => {
+    const promptDetails = details.prompt.details as {
+      missingOIDCScope?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    const scopes: { name: string; description: string | undefined }[] = [];
+    for (const scope of promptDetails.missingOIDCScope ?? []) {
+      scopes.push({ name: scope, description: t.scopeDescriptions[scope] });
+    }
+    const apis: string[] = [];
+    for (const [indicator, names] of Object.entries(promptDetails.missingResourceScopes ?? {})) {
+      const api = await deps.catalog.api(indicator);
+      apis.push(api?.name && api.name !== indicator ? `${api.name} (${indicator})` : indicator);
+      for (const name of names) {
+        scopes.push({ name, description: api?.scopes.find((s) => s.name === name)?.description ?? undefined });
+      }
+    }
+    return { scopes, apis };
+  };
+
+  const finish = async (ctx: Context, result: InteractionResults, merge: boolean) => {
+    const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    ctx.status = 303;
+    ctx.redirect(redirectTo);
+  };
+
+  const requireCsrf = (ctx: Context, uid: string) => {
+    const body = ctx.request.body as Record<string, unknown> | undefined;
+    if (!csrf.verify(uid, body?.csrf)) {
+      throw new errors.InvalidRequest('the form has expired; please start again');
+    }
+  };
+
+  router.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    try {
+      await next();
+    } catch (error) {
+      if (error instanceof errors.SessionNotFound) {
+        await render(ctx, 'error', { title: t.errorTitle, message: t.errorExpired, code: 'interaction_expired', backUrl: '/' }, 400);
+        return;
+      }
+      if (error instanceof errors.OIDCProviderError) {
+        await render(ctx, 'error', { title: t.errorTitle, message: error.error_description ?? t.errorGeneric, code: error.error, backUrl: '/' }, error.statusCode);
+        return;
+      }
+      throw error;
+    }
+  });
+
+  router.get('/interaction/:uid', async (ctx) => {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction mismatch');
+    if (details.prompt.name === 'login') {
+      await renderLogin(ctx, details);
+      return;
+    }
+    if (details.prompt.name === 'consent') {
+      const client = await clientView(details.params.client_id);
+      const { scopes, apis } = await scopesForConsent(details);
+      await render(ctx, 'consent', {
+        title: t.consentTitle,
+        client: client ?? { name: String(details.params.client_id) },
+        scopes,
+        apis,
+        csrf: csrf.issue(details.uid),
+        confirmAction: `/interaction/${details.uid}/confirm`,
+        denyAction: `/interaction/${details.uid}/abort`,
+      });
+      return;
+    }
+    throw new errors.InvalidRequest(`unsupported interaction prompt ${details.prompt.name}`);
+  });
+
+  router.post('/interaction/:uid/login', parseForm, async (ctx) => {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (details.uid !== ctx.params.uid || details.prompt.name !== 'login') throw new errors.SessionNotFound('interaction mismatch');
+    requireCsrf(ctx, details.uid);
+    const body = ctx.request.body as Record<string, unknown>;
+    const login = typeof body.login === 'string' ? body.login : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    const user = login && password ? await deps.users.authenticate(login, password) : undefined;
+    if (!user) {
+      deps.logger.info({ event: 'login.failure', client_id: details.params.client_id }, 'login failed');
+      await renderLogin(ctx, details, t.invalidCredentials, login.slice(0, 254));
+      return;
+    }
+    deps.logger.info({ event: 'login.success', client_id: details.params.client_id, user_id: user.id }, 'login succeeded');
+    await finish(ctx, { login: { accountId: user.id, amr: ['pwd'] } }, false);
+  });
+
+  router.post('/interaction/:uid/confirm', parseForm, async (ctx) => {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (details.uid !== ctx.params.uid || details.prompt.name !== 'consent') throw new errors.SessionNotFound('interaction mismatch');
+    requireCsrf(ctx, details.uid);
+    const accountId = details.session?.accountId;
+    const clientId = details.params.client_id;
+    if (!accountId || typeof clientId !== 'string') throw new errors.SessionNotFound('no signed-in user for this interaction');
+
+    const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined) ?? new provider.Grant({ accountId, clientId });
+    const promptDetails = details.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    if (promptDetails.missingOIDCScope) grant.addOIDCScope(promptDetails.missingOIDCScope.join(' '));
+    if (promptDetails.missingOIDCClaims) grant.addOIDCClaims(promptDetails.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(promptDetails.missingResourceScopes ?? {})) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    const grantId = await grant.save();
+    await rememberConsent(deps.consents, accountId, clientId, grant);
+    deps.logger.info({ event: 'consent.granted', client_id: clientId, user_id: accountId }, 'consent granted');
+    await finish(ctx, { consent: { grantId } }, true);
+  });
+
+  router.post('/interaction/:uid/abort', parseForm, async (ctx) => {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction mismatch');
+    requireCsrf(ctx, details.uid);
+    deps.logger.info({ event: 'consent.denied', client_id: details.params.client_id }, 'consent denied');
+    await finish(ctx, { error: 'access_denied', error_description: 'End-User denied the request' }, false);
+  });
+
+  return router;
+}
+
+/** Remembers what the user allowed, merged with what they allowed before, for later grants. */
+async function rememberConsent(
+  consents: ConsentRepository,
+  accountId: string,
+  clientId: string,
+  grant: InstanceType<Provider['Grant']>,
+): Promise<void> {
+  const existing = await consents.find(accountId, clientId);
+  const union = (a: string[] = [], b: string[] = []) => [...new Set([...a, ...b])];
+  const resourceScopes: Record<string, string[]> = { ...(existing?.resourceScopes ?? {}) };
+  for (const [indicator, scope] of Object.entries(grant.resources ?? {})) {
+    resourceScopes[indicator] = union(resourceScopes[indicator], String(scope).split(' ').filter(Boolean));
+  }
+  await consents.save({
+    accountId,
+    clientId,
+    oidcScopes: union(existing?.oidcScopes, grant.openid?.scope?.split(' ').filter(Boolean)),
+    oidcClaims: union(existing?.oidcClaims, grant.openid?.claims),
+    resourceScopes,
+  });
+}

@@ -1,0 +1,73 @@
+// Starts a Gatehouse HTTP server for a configuration: database, migrations, app, listener, and a
+// graceful stop. Used by main.ts and by tests that need a real server process-in-process.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { createApp, type GatehouseApp } from './app.js';
+import type { Config } from './config/config.js';
+import { createDatabase, type Database } from './db/database.js';
+import { migrateLatest } from './db/migrate.js';
+import type { Logger } from './services/logger.js';
+
+export interface RunningServer {
+  gatehouse: GatehouseApp;
+  database: Database;
+  server: http.Server;
+  port: number;
+  stop(deadlineMs?: number): Promise<void>;
+}
+
+export async function startServer({
+  config,
+  logger,
+  database: providedDatabase,
+}: {
+  config: Config;
+  logger: Logger;
+  /** A database opened by the caller (tests); otherwise one is opened from the configuration. */
+  database?: Database;
+}): Promise<RunningServer> {
+  const database =
+    providedDatabase ??
+    (await createDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolMax: config.db.poolMax,
+      statementTimeoutMs: config.db.statementTimeoutMs,
+      connectTimeoutMs: config.db.connectTimeoutMs,
+      exclusive: true,
+    }));
+  try {
+    const applied = await migrateLatest(database.knex, { serialise: database.kind === 'postgres' });
+    if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+    const gatehouse = await createApp({ config, database, logger });
+    const server = http.createServer(gatehouse.app.callback());
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    server.requestTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+
+    let stopping: Promise<void> | undefined;
+    const stop = (deadlineMs = 10_000) => {
+      stopping ??= (async () => {
+        gatehouse.beginShutdown();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const deadline = new Promise<void>((resolve) => setTimeout(resolve, deadlineMs).unref());
+        await Promise.race([closed, deadline]);
+        server.closeAllConnections();
+        await gatehouse.close();
+        if (!providedDatabase) await database.close();
+      })();
+      return stopping;
+    };
+    return { gatehouse, database, server, port, stop };
+  } catch (error) {
+    if (!providedDatabase) await database.close().catch(() => {});
+    throw error;
+  }
+}

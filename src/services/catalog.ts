@@ -1,0 +1,29 @@
+// Clients and APIs as the hot path sees them: read from the database once, then served from
+// memory until the change feed says they changed (on this instance or any other).
+import type { ApiRecord, ApiRepository } from '../repositories/apis.js';
+import type { ClientRecord, ClientRepository } from '../repositories/clients.js';
+import type { ChangeFeed } from './change-feed.js';
+import { LookupCache } from './lookup-cache.js';
+
+export const CLIENT_TOPIC = 'client';
+export const API_TOPIC = 'api';
+
+export class Catalog {
+  private readonly clients: LookupCache<ClientRecord>;
+  private readonly apis: LookupCache<ApiRecord>;
+
+  constructor(clientRepository: ClientRepository, apiRepository: ApiRepository, feed: ChangeFeed) {
+    this.clients = new LookupCache((id) => clientRepository.find(id));
+    this.apis = new LookupCache((identifier) => apiRepository.findByIdentifier(identifier));
+    feed.on(CLIENT_TOPIC, (event) => this.clients.invalidate(event.key));
+    feed.on(API_TOPIC, (event) => this.apis.invalidate(event.key));
+  }
+
+  client(clientId: string): Promise<ClientRecord | undefined> {
+    return this.clients.get(clientId);
+  }
+
+  api(identifier: string): Promise<ApiRecord | undefined> {
+    return this.apis.get(identifier);
+  }
+}

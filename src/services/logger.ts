@@ -1,0 +1,42 @@
+// Structured JSON logs (pino) with every credential-bearing field redacted.
+import { pino, type Logger as PinoLogger } from 'pino';
+
+export type Logger = PinoLogger;
+
+export const REDACTED_PATHS = [
+  'password',
+  '*.password',
+  'client_secret',
+  '*.client_secret',
+  'secret',
+  '*.secret',
+  'token',
+  '*.token',
+  'access_token',
+  '*.access_token',
+  'refresh_token',
+  '*.refresh_token',
+  'id_token',
+  '*.id_token',
+  'code',
+  '*.code',
+  'code_verifier',
+  '*.code_verifier',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+];
+
+export function createLogger({ level, destination }: { level: string; destination?: NodeJS.WritableStream }): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'gatehouse' },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination as pino.DestinationStream | undefined,
+  );
+}

@@ -1,0 +1,71 @@
+// A minimal cookie-keeping HTTP user agent for driving the sign-in pages with form posts.
+export interface Page {
+  status: number;
+  url: string;
+  location: string | undefined;
+  body: string;
+  headers: Headers;
+}
+
+export class FormBrowser {
+  private readonly cookies = new Map<string, string>();
+
+  async get(url: string): Promise<Page> {
+    return this.request(url, { method: 'GET' });
+  }
+
+  async post(url: string, form: Record<string, string>): Promise<Page> {
+    return this.request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+  }
+
+  /** Follows redirects until a page is returned or the URL starts with `stopAt` (the client's redirect URI). */
+  async follow(page: Page, stopAt: string, maxHops = 10): Promise<Page> {
+    let current = page;
+    for (let hop = 0; hop < maxHops && current.location; hop += 1) {
+      const next = new URL(current.location, current.url).toString();
+      if (next.startsWith(stopAt)) return { ...current, url: next };
+      current = await this.get(next);
+    }
+    return current;
+  }
+
+  private async request(url: string, init: RequestInit): Promise<Page> {
+    const headers = new Headers(init.headers);
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (cookie) headers.set('cookie', cookie);
+    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+    for (const setCookie of response.headers.getSetCookie()) {
+      const [pair] = setCookie.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      if (/expires=Thu, 01 Jan 1970/i.test(setCookie) || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return {
+      status: response.status,
+      url,
+      location: response.headers.get('location') ?? undefined,
+      body: await response.text(),
+      headers: response.headers,
+    };
+  }
+}
+
+/** The value of a hidden input in a page. */
+export function hiddenField(body: string, name: string): string {
+  const match = new RegExp(`name="${name}" value="([^"]*)"`).exec(body);
+  if (!match) throw new Error(`no hidden field ${name} in page`);
+  return match[1]!;
+}
+
+/** The action of the first form whose action contains `fragment`. */
+export function formAction(body: string, fragment: string): string {
+  const match = new RegExp(`action="([^"]*${fragment}[^"]*)"`).exec(body);
+  if (!match) throw new Error(`no form with action containing ${fragment}`);
+  return match[1]!.replace(/&amp;/g, '&');
+}
