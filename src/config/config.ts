@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+import { readSecret } from './read-secret.js';
 import { resolveSecrets, type Secrets } from './secrets.js';
 
 export const accessTokenAlgs = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
@@ -86,7 +87,8 @@ function isLoopbackHost(hostname: string): boolean {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
-  const parsed = envSchema.safeParse(env);
+  // Connection URLs carry passwords: they may come from files too.
+  const parsed = envSchema.safeParse({ ...env, DATABASE_URL: readSecret(env, 'DATABASE_URL'), REDIS_URL: readSecret(env, 'REDIS_URL') });
   if (!parsed.success) {
     throw new ConfigError(`invalid configuration: ${formatIssues(parsed.error)}`);
   }

@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import Router from '@koa/router';
 
-import { VIEWS_DIR } from '../ui/views.js';
+import { VIEWS_DIR } from '../paths.js';
 
 export function createAssetsRouter(): Router {
   const css = readFileSync(path.join(VIEWS_DIR, 'assets', 'gatehouse.css'));

@@ -1,12 +1,10 @@
 // Renders the ejs pages with what every page needs: the texts, the brand and the CSP nonce.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import ejs from 'ejs';
 
+import { VIEWS_DIR } from '../paths.js';
 import { en, type Messages } from './messages.js';
-
-export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../views');
 
 export interface Brand {
   name: string;

@@ -251,7 +251,7 @@ describe('authorization code flow with PKCE, refresh tokens and revocation', () 
   it('refuses authorization requests without PKCE or with the plain method', async () => {
     const { client_id: clientId } = app.clientMetadata();
     const base = { client_id: clientId, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT, state: 'xyz' };
-    for (const extra of [{}, { code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }, { code_challenge: 'a'.repeat(43) }]) {
+    for (const extra of [{}, { code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }, { code_challenge: 'a'.repeat(43) }] as Record<string, string>[]) {
       const response = await fetch(`${server.issuer}/auth?${new URLSearchParams({ ...base, ...extra })}`, { redirect: 'manual' });
       expect(response.status).to.equal(303);
       const location = new URL(response.headers.get('location')!);
@@ -265,7 +265,7 @@ describe('authorization code flow with PKCE, refresh tokens and revocation', () 
     const { client_id: clientId } = app.clientMetadata();
     const challenge = await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier());
     const base = { response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' };
-    const cases = [
+    const cases: Record<string, string>[] = [
       { client_id: clientId, redirect_uri: 'https://evil.example.com/callback' },
       { client_id: clientId, redirect_uri: `${REDIRECT}/extra` },
       { client_id: clientId, redirect_uri: `${REDIRECT}?x=1` },

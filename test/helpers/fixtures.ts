@@ -2,7 +2,7 @@
 import * as oidc from 'openid-client';
 
 import type { Core } from '../../src/core.js';
-import { FormBrowser, formAction, hiddenField, type Page } from './browser.js';
+import { formAction, hiddenField, type FormBrowser, type Page } from './browser.js';
 
 export const PASSWORD = 'correct horse battery staple';
 

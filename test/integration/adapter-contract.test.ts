@@ -1,0 +1,154 @@
+// The storage contract every database behind Gatehouse must meet, run against a Postgres server
+// and against the embedded database: what oidc-provider stores comes back, expired rows never do,
+// consumption is atomic, and a grant's artefacts go together.
+import { expect } from 'chai';
+import { errors, type Adapter } from 'oidc-provider';
+
+import { createCore, type Core } from '../../src/core.js';
+import { createAdapterClass } from '../../src/oidc/adapter.js';
+import { AccessTokenVerifier } from '../../src/oidc/access-token-verifier.js';
+import { ClientMetadataMapper } from '../../src/oidc/client-metadata.js';
+import { createLogger } from '../../src/services/logger.js';
+import { availableKinds, createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { testConfig } from '../helpers/test-config.js';
+
+const MODELS = [
+  'Session', 'Interaction', 'Grant', 'AuthorizationCode', 'AccessToken', 'RefreshToken', 'ClientCredentials',
+  'DeviceCode', 'PushedAuthorizationRequest', 'BackchannelAuthenticationRequest', 'ReplayDetection',
+  'RegistrationAccessToken', 'InitialAccessToken', 'PreAuthorizedCode',
+];
+
+for (const kind of availableKinds()) {
+  describe(`adapter contract (${kind})`, function () {
+    this.timeout(60_000);
+    let testDb: TestDatabase;
+    let core: Core;
+    let AdapterClass: new (name: string) => Adapter;
+    const adapter = (name: string) => new AdapterClass(name);
+
+    before(async () => {
+      testDb = await createTestDatabase({ kind });
+      core = createCore({ config: testConfig({ REFRESH_TOKEN_REUSE_GRACE: '0' }), database: testDb.database, logger: createLogger({ level: 'silent' }) });
+      AdapterClass = createAdapterClass({
+        models: core.repositories.models,
+        catalog: core.catalog,
+        clientMetadata: new ClientMetadataMapper(),
+        accessTokens: new AccessTokenVerifier({ issuer: 'http://issuer.test', keys: core.keyRing, revocations: core.revocations, clockToleranceSeconds: 5 }),
+        revocations: core.revocations,
+        grants: core.grants,
+        refreshTokenReuseGraceSeconds: 0,
+      });
+    });
+
+    after(async () => testDb?.drop());
+
+    for (const model of MODELS) {
+      it(`stores and finds a ${model}`, async () => {
+        const payload = { jti: `${model}-1`, kind: model, iat: 1, exp: 2_000_000_000, clientId: 'c1', accountId: 'a1', grantId: 'g1' };
+        await adapter(model).upsert(`${model}-1`, payload, 60);
+        expect(await adapter(model).find(`${model}-1`)).to.deep.include(payload);
+        expect(await adapter(model).find(`${model}-missing`)).to.equal(undefined);
+      });
+    }
+
+    it('overwrites on upsert', async () => {
+      await adapter('Session').upsert('s-over', { jti: 's-over', uid: 'u-over', accountId: 'a' }, 60);
+      await adapter('Session').upsert('s-over', { jti: 's-over', uid: 'u-over', accountId: 'b' }, 60);
+      expect((await adapter('Session').find('s-over'))?.accountId).to.equal('b');
+    });
+
+    it('never returns an expired row', async () => {
+      await adapter('AuthorizationCode').upsert('expiring', { jti: 'expiring', grantId: 'g-exp' }, 1);
+      expect(await adapter('AuthorizationCode').find('expiring')).to.not.equal(undefined);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect(await adapter('AuthorizationCode').find('expiring')).to.equal(undefined);
+    });
+
+    it('keeps a row without expiry', async () => {
+      await adapter('Interaction').upsert('forever', { jti: 'forever' }, 0);
+      expect(await adapter('Interaction').find('forever')).to.deep.include({ jti: 'forever' });
+    });
+
+    it('finds a session by uid and a device code by user code', async () => {
+      await adapter('Session').upsert('sess-1', { jti: 'sess-1', uid: 'uid-1', accountId: 'acc' }, 60);
+      expect((await adapter('Session').findByUid('uid-1'))?.jti).to.equal('sess-1');
+      expect(await adapter('Session').findByUid('uid-unknown')).to.equal(undefined);
+      await adapter('DeviceCode').upsert('dc-1', { jti: 'dc-1', userCode: 'ABCD-EFGH' }, 60);
+      expect((await adapter('DeviceCode').findByUserCode('ABCD-EFGH'))?.jti).to.equal('dc-1');
+    });
+
+    it('marks a consumed row as consumed', async () => {
+      await adapter('AuthorizationCode').upsert('code-c', { jti: 'code-c', grantId: 'g-c' }, 60);
+      await adapter('AuthorizationCode').consume('code-c');
+      expect((await adapter('AuthorizationCode').find('code-c'))?.consumed).to.be.a('number');
+    });
+
+    it('lets exactly one of many concurrent consumes win; the losers get invalid_grant and the grant is revoked', async () => {
+      await adapter('Grant').upsert('g-race', { jti: 'g-race', accountId: 'a', clientId: 'c' }, 600);
+      await adapter('AuthorizationCode').upsert('code-race', { jti: 'code-race', grantId: 'g-race' }, 60);
+      await adapter('RefreshToken').upsert('rt-race', { jti: 'rt-race', grantId: 'g-race' }, 600);
+      const results = await Promise.allSettled(Array.from({ length: 10 }, () => adapter('AuthorizationCode').consume('code-race')));
+      const won = results.filter((r) => r.status === 'fulfilled');
+      const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(won).to.have.length(1);
+      expect(lost).to.have.length(9);
+      for (const loss of lost) expect(loss.reason).to.be.instanceOf(errors.InvalidGrant);
+      expect(await adapter('Grant').find('g-race')).to.equal(undefined);
+      expect(await adapter('RefreshToken').find('rt-race')).to.equal(undefined);
+      expect(core.revocations.isRevoked('any-jti', 'g-race')).to.equal(true);
+    });
+
+    it('revokes by grant id, in batches, only that grant’s rows', async () => {
+      const rows = Array.from({ length: 1200 }, (_, i) => ({ jti: `rt-${i}`, grantId: i % 2 ? 'g-big' : 'g-other' }));
+      await Promise.all(rows.map((row) => adapter('RefreshToken').upsert(row.jti, row, 600)));
+      await adapter('RefreshToken').revokeByGrantId('g-big');
+      const remaining = await testDb.database.knex('oidc_models').where({ model: 'RefreshToken' }).whereIn('grant_id', ['g-big', 'g-other']).select('grant_id');
+      expect(remaining.filter((r: { grant_id: string }) => r.grant_id === 'g-big')).to.have.length(0);
+      expect(remaining.filter((r: { grant_id: string }) => r.grant_id === 'g-other')).to.have.length(600);
+    });
+
+    it('uses an index for every lookup column (no parameterised jsonb lookups)', async function () {
+      if (kind === 'embedded') this.skip();
+      await testDb.database.knex.transaction(async (trx) => {
+        // On one connection: the planner must find an index rather than fall back to a scan.
+        await trx.raw('SET LOCAL enable_seqscan = off');
+        for (const [column, value] of [['grant_id', 'g'], ['uid', 'u'], ['user_code', 'c']] as const) {
+          const { rows } = (await trx.raw(`EXPLAIN SELECT * FROM oidc_models WHERE model = 'Session' AND ${column} = ?`, [value])) as {
+            rows: { 'QUERY PLAN': string }[];
+          };
+          expect(rows.map((r) => r['QUERY PLAN']).join('\n'), column).to.match(/Index/);
+        }
+      });
+    });
+
+    it('extends the grant when a refresh token outlives it', async () => {
+      await adapter('Grant').upsert('g-short', { jti: 'g-short', exp: Math.floor(Date.now() / 1000) + 10 }, 10);
+      await adapter('RefreshToken').upsert('rt-long', { jti: 'rt-long', grantId: 'g-short' }, 3600);
+      const grant = await adapter('Grant').find('g-short');
+      expect(grant?.exp).to.be.greaterThan(Math.floor(Date.now() / 1000) + 3500);
+      const row = await testDb.database.knex('oidc_models').where({ model: 'Grant', id: 'g-short' }).first();
+      expect(new Date(row.expires_at).getTime()).to.be.greaterThan(Date.now() + 3500_000);
+    });
+
+    it('detects a replay atomically', async () => {
+      await adapter('ReplayDetection').upsert('replay-1', { jti: 'replay-1', iss: 'x' }, 60);
+      const again = await adapter('ReplayDetection').upsert('replay-1', { jti: 'replay-1', iss: 'x' }, 60).catch((e: unknown) => e);
+      expect(again).to.be.instanceOf(errors.InvalidRequest);
+    });
+
+    it('destroys a row', async () => {
+      await adapter('Interaction').upsert('gone', { jti: 'gone' }, 60);
+      await adapter('Interaction').destroy('gone');
+      expect(await adapter('Interaction').find('gone')).to.equal(undefined);
+    });
+
+    it('serves clients from the clients table, with the secret only as its hash', async () => {
+      await core.apis.create({ identifier: 'https://contract.example.com', scopes: [{ name: 'x' }] });
+      const { client, clientSecret } = await core.clients.create({ name: 'Contract', apis: ['https://contract.example.com'] });
+      const metadata = await adapter('Client').find(client.clientId);
+      expect(metadata).to.include({ client_id: client.clientId, client_name: 'Contract', token_endpoint_auth_method: 'client_secret_basic' });
+      expect(metadata?.client_secret).to.be.a('string').and.not.equal(clientSecret);
+      expect(await adapter('Client').find('unknown-client')).to.equal(undefined);
+    });
+  });
+}
