@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 
 import * as core from './20261128000000_core.js';
+import * as auditAndRateLimits from './20261128010000_audit_and_rate_limits.js';
 
 export interface Migration {
   name: string;
@@ -10,4 +11,7 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [{ name: '20261128000000_core', ...core }];
+export const migrations: readonly Migration[] = [
+  { name: '20261128000000_core', ...core },
+  { name: '20261128010000_audit_and_rate_limits', ...auditAndRateLimits },
+];

@@ -86,6 +86,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
     consents: core.repositories.consents,
     views,
     csrf: new CsrfTokens(config.secrets.cookieKeys),
+    audit: core.audit,
     logger,
   });
   const assets = createAssetsRouter();
@@ -114,6 +115,8 @@ export async function createApp({ config, database, logger }: { config: Config; 
       shuttingDown = true;
       clearInterval(pruneTimer);
       await feed.stop();
+      await core.audit.close();
+      await core.rateLimits.close();
     },
   };
 }

@@ -5,14 +5,17 @@ import type { Database } from './db/database.js';
 import { listenForNotifications } from './db/notification-listener.js';
 import { createTransactor } from './db/transactor.js';
 import { ApiRepository } from './repositories/apis.js';
+import { AuditEventRepository } from './repositories/audit-events.js';
 import { CHANGE_CHANNEL, ChangeEventRepository } from './repositories/change-events.js';
 import { ClientRepository } from './repositories/clients.js';
 import { ConsentRepository } from './repositories/consents.js';
 import { OidcModelRepository } from './repositories/oidc-models.js';
+import { RateLimitStore } from './repositories/rate-limit-store.js';
 import { SigningKeyRepository } from './repositories/signing-keys.js';
 import { TokenRevocationRepository } from './repositories/token-revocations.js';
 import { UserRepository } from './repositories/users.js';
 import { ApiService } from './services/apis.js';
+import { AuditLog } from './services/audit-log.js';
 import { Catalog } from './services/catalog.js';
 import { ChangeFeed } from './services/change-feed.js';
 import { ClientSecretHasher } from './services/client-secrets.js';
@@ -39,8 +42,11 @@ export interface Core {
     keys: SigningKeyRepository;
     revocations: TokenRevocationRepository;
     changes: ChangeEventRepository;
+    audit: AuditEventRepository;
   };
   feed: ChangeFeed;
+  audit: AuditLog;
+  rateLimits: RateLimitStore;
   catalog: Catalog;
   revocations: RevocationList;
   grants: GrantRevoker;
@@ -64,6 +70,7 @@ export function createCore({ config, database, logger }: { config: Config; datab
     keys: new SigningKeyRepository(knex),
     revocations: new TokenRevocationRepository(knex),
     changes: new ChangeEventRepository(knex),
+    audit: new AuditEventRepository(knex),
   };
   const transaction = createTransactor(knex);
   const feed = new ChangeFeed(repositories.changes, logger, {
@@ -85,6 +92,13 @@ export function createCore({ config, database, logger }: { config: Config; datab
     logger,
     repositories,
     feed,
+    audit: new AuditLog(repositories.audit, logger),
+    rateLimits: new RateLimitStore({
+      redisUrl: config.redisUrl,
+      // The embedded database has one process: counters in memory are shared by everything there is.
+      knex: database.kind === 'postgres' ? knex : undefined,
+      onStoreError: (backend, error) => logger.warn({ err: error, backend }, 'rate-limit store unavailable; using the per-process fallback limiter'),
+    }),
     catalog,
     revocations,
     grants: new GrantRevoker(repositories.models, revocations),

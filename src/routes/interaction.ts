@@ -5,11 +5,13 @@ import type { Context } from 'koa';
 import { errors, type default as Provider, type InteractionResults } from 'oidc-provider';
 
 import type { ConsentRepository } from '../repositories/consents.js';
+import type { AuditLog } from '../services/audit-log.js';
 import type { Catalog } from '../services/catalog.js';
 import type { Logger } from '../services/logger.js';
 import type { UserService } from '../services/users.js';
 import type { CsrfTokens } from '../ui/csrf.js';
 import type { ViewRenderer } from '../ui/views.js';
+import { requestFacts } from './request-facts.js';
 
 export interface InteractionRouteDependencies {
   provider: Provider;
@@ -18,6 +20,7 @@ export interface InteractionRouteDependencies {
   consents: ConsentRepository;
   views: ViewRenderer;
   csrf: CsrfTokens;
+  audit: AuditLog;
   logger: Logger;
 }
 
@@ -148,11 +151,17 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
     const password = typeof body.password === 'string' ? body.password : '';
     const user = login && password ? await deps.users.authenticate(login, password) : undefined;
     if (!user) {
-      deps.logger.info({ event: 'login.failure', client_id: details.params.client_id }, 'login failed');
+      deps.audit.record({
+        type: 'login.failure',
+        outcome: 'failure',
+        clientId: String(details.params.client_id),
+        ...requestFacts(ctx),
+        details: { reason: 'invalid_credentials' },
+      });
       await renderLogin(ctx, details, t.invalidCredentials, login.slice(0, 254));
       return;
     }
-    deps.logger.info({ event: 'login.success', client_id: details.params.client_id, user_id: user.id }, 'login succeeded');
+    deps.audit.record({ type: 'login.success', outcome: 'success', clientId: String(details.params.client_id), userId: user.id, ...requestFacts(ctx) });
     await finish(ctx, { login: { accountId: user.id, amr: ['pwd'] } }, false);
   });
 
@@ -177,7 +186,14 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
     }
     const grantId = await grant.save();
     await rememberConsent(deps.consents, accountId, clientId, grant);
-    deps.logger.info({ event: 'consent.granted', client_id: clientId, user_id: accountId }, 'consent granted');
+    deps.audit.record({
+      type: 'consent.granted',
+      outcome: 'success',
+      clientId,
+      userId: accountId,
+      ...requestFacts(ctx),
+      details: { scopes: [...(promptDetails.missingOIDCScope ?? []), ...Object.values(promptDetails.missingResourceScopes ?? {}).flat()] },
+    });
     await finish(ctx, { consent: { grantId } }, true);
   });
 
@@ -185,7 +201,13 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     if (details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction mismatch');
     requireCsrf(ctx, details.uid);
-    deps.logger.info({ event: 'consent.denied', client_id: details.params.client_id }, 'consent denied');
+    deps.audit.record({
+      type: 'consent.denied',
+      outcome: 'failure',
+      clientId: String(details.params.client_id),
+      userId: details.session?.accountId ?? null,
+      ...requestFacts(ctx),
+    });
     await finish(ctx, { error: 'access_denied', error_description: 'End-User denied the request' }, false);
   });
 

@@ -7,7 +7,7 @@ import { migrateDown, migrateLatest, migrationStatus } from '../../src/db/migrat
 import { migrations } from '../../migrations/index.js';
 import { availableKinds, createTestDatabase } from '../helpers/test-database.js';
 
-const TABLES = ['oidc_models', 'clients', 'client_secrets', 'client_apis', 'apis', 'api_scopes', 'users', 'consents', 'signing_keys', 'token_revocations', 'change_events'];
+const TABLES = ['oidc_models', 'clients', 'client_secrets', 'client_apis', 'apis', 'api_scopes', 'users', 'consents', 'signing_keys', 'token_revocations', 'change_events', 'audit_events', 'rate_limits'];
 
 async function tablesIn(knex: Knex): Promise<string[]> {
   const { rows } = (await knex.raw("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")) as { rows: { tablename: string }[] };

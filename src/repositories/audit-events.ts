@@ -1,0 +1,91 @@
+// The audit_events table: append-only records of security-relevant events.
+import type { Knex } from 'knex';
+
+export interface AuditEvent {
+  occurredAt: Date;
+  type: string;
+  outcome: 'success' | 'failure';
+  clientId?: string | null;
+  userId?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface StoredAuditEvent extends AuditEvent {
+  id: string;
+}
+
+export interface AuditQuery {
+  type?: string;
+  clientId?: string;
+  userId?: string;
+  since?: Date;
+  /** Events with an id below this (cursor for older pages). */
+  beforeId?: string;
+  limit: number;
+}
+
+interface AuditRow {
+  id: string;
+  occurred_at: Date;
+  type: string;
+  outcome: 'success' | 'failure';
+  client_id: string | null;
+  user_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  details: Record<string, unknown>;
+}
+
+export class AuditEventRepository {
+  constructor(private readonly knex: Knex) {}
+
+  async insertMany(events: AuditEvent[]): Promise<void> {
+    if (!events.length) return;
+    await this.knex('audit_events').insert(
+      events.map((e) => ({
+        occurred_at: e.occurredAt,
+        type: e.type,
+        outcome: e.outcome,
+        client_id: e.clientId ?? null,
+        user_id: e.userId ?? null,
+        ip: e.ip ?? null,
+        user_agent: e.userAgent?.slice(0, 512) ?? null,
+        request_id: e.requestId ?? null,
+        details: JSON.stringify(e.details ?? {}),
+      })),
+    );
+  }
+
+  /** Newest first. */
+  async query(q: AuditQuery): Promise<StoredAuditEvent[]> {
+    const query = this.knex<AuditRow>('audit_events').orderBy('id', 'desc').limit(q.limit);
+    if (q.type) query.where('type', q.type);
+    if (q.clientId) query.where('client_id', q.clientId);
+    if (q.userId) query.where('user_id', q.userId);
+    if (q.since) query.where('occurred_at', '>=', q.since);
+    if (q.beforeId) query.where('id', '<', q.beforeId);
+    const rows = await query;
+    return rows.map((r) => ({
+      id: String(r.id),
+      occurredAt: r.occurred_at,
+      type: r.type,
+      outcome: r.outcome,
+      clientId: r.client_id,
+      userId: r.user_id,
+      ip: r.ip,
+      userAgent: r.user_agent,
+      requestId: r.request_id,
+      details: r.details,
+    }));
+  }
+
+  async deleteOlderThan(before: Date, batchSize = 5000): Promise<number> {
+    return this.knex('audit_events')
+      .whereIn('id', this.knex('audit_events').select('id').where('occurred_at', '<', before).limit(batchSize))
+      .delete();
+  }
+}

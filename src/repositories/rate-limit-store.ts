@@ -1,0 +1,80 @@
+// Where rate-limit counters live: Redis when REDIS_URL is set (shared by all instances), else the
+// Postgres rate_limits table (shared too), else process memory (the embedded database has one
+// process anyway). Redis and Postgres limiters fall back to a per-process limiter when their store
+// fails, so an outage of the store neither blocks everyone nor lifts every limit.
+import type { Knex } from 'knex';
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+
+export interface LimitPolicy {
+  /** Requests allowed per window. */
+  points: number;
+  durationSeconds: number;
+  /** Once over the limit, refuse for this long (0: until the window ends). */
+  blockSeconds?: number;
+}
+
+export type RateLimitBackend = 'redis' | 'postgres' | 'memory';
+
+export interface RateLimitStoreOptions {
+  redisUrl: string | undefined;
+  knex: Knex | undefined;
+  onStoreError?: (backend: RateLimitBackend, error: unknown) => void;
+}
+
+export class RateLimitStore {
+  readonly backend: RateLimitBackend;
+  private redis: Redis | undefined;
+
+  constructor(private readonly options: RateLimitStoreOptions) {
+    this.backend = options.redisUrl ? 'redis' : options.knex ? 'postgres' : 'memory';
+  }
+
+  create(keyPrefix: string, policy: LimitPolicy): RateLimiterAbstract {
+    const base = {
+      keyPrefix: `gh:${keyPrefix}`,
+      points: policy.points,
+      duration: policy.durationSeconds,
+      blockDuration: policy.blockSeconds ?? 0,
+    };
+    const insuranceLimiter = new RateLimiterMemory(base);
+    if (this.backend === 'redis') {
+      return new RateLimiterRedis({ ...base, storeClient: this.redisClient(), rejectIfRedisNotReady: true, insuranceLimiter });
+    }
+    if (this.backend === 'postgres') {
+      return new RateLimiterPostgres({
+        ...base,
+        storeClient: this.options.knex,
+        storeType: 'knex',
+        tableName: 'rate_limits',
+        // Created by a migration; the janitor removes expired rows.
+        tableCreated: true,
+        clearExpiredByTimeout: false,
+        insuranceLimiter,
+      });
+    }
+    return new RateLimiterMemory(base);
+  }
+
+  async close(): Promise<void> {
+    if (this.redis) {
+      this.redis.disconnect();
+      this.redis = undefined;
+    }
+  }
+
+  private redisClient(): Redis {
+    if (!this.redis) {
+      this.redis = new Redis(this.options.redisUrl!, {
+        // Fail fast so the insurance limiter takes over instead of requests waiting on Redis.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        connectTimeout: 2000,
+        commandTimeout: 500,
+        lazyConnect: false,
+      });
+      this.redis.on('error', (error) => this.options.onStoreError?.('redis', error));
+    }
+    return this.redis;
+  }
+}
