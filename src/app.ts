@@ -5,19 +5,30 @@ import type Provider from 'oidc-provider';
 import type { Config } from './config/config.js';
 import { createCore, type Core } from './core.js';
 import type { Database } from './db/database.js';
+import { observeQueries, poolStats } from './db/instrumentation.js';
 import { migrationStatus } from './db/migrate.js';
+import { recordAuditEvent } from './metrics/audit-metrics.js';
+import { GatehouseMetrics } from './metrics/metrics.js';
+import { recordProviderEvents } from './metrics/provider-events.js';
 import accessLog from './middleware/koa-access-log.js';
+import databaseUnavailable, { flagDatabaseOutages } from './middleware/koa-database-unavailable.js';
+import httpMetrics from './middleware/koa-http-metrics.js';
 import errorNormaliser from './middleware/koa-error-normaliser.js';
 import oauthErrorConformance from './middleware/koa-oauth-error-conformance.js';
 import requestId from './middleware/koa-request-id.js';
 import securityHeaders from './middleware/koa-security-headers.js';
 import { createAdapterClass } from './oidc/adapter.js';
 import { AccessTokenVerifier } from './oidc/access-token-verifier.js';
+import { withDatabaseAvailability } from './oidc/availability.js';
+import { createOutboundFetch } from './oidc/outbound-fetch.js';
 import { ClientMetadataMapper } from './oidc/client-metadata.js';
 import { createProvider } from './oidc/provider.js';
+import { auditTokenReuse } from './oidc/reuse-audit.js';
 import { createAssetsRouter } from './routes/assets.js';
 import { createHealthRouter } from './routes/health.js';
 import { createInteractionRouter } from './routes/interaction.js';
+import { createMetricsRouter } from './routes/metrics.js';
+import { JanitorSchedule } from './services/janitor.js';
 import { ID_TOKEN_ALG } from './services/signing-keys.js';
 import type { Logger } from './services/logger.js';
 import { CsrfTokens } from './ui/csrf.js';
@@ -28,6 +39,8 @@ export interface GatehouseApp {
   app: Provider;
   provider: Provider;
   core: Core;
+  /** This app's Prometheus registry and metrics. */
+  metrics: GatehouseMetrics;
   /** Readiness turns false; in-flight requests continue. */
   beginShutdown(): void;
   /** Stops background work. The database is the caller's to close. */
@@ -37,6 +50,22 @@ export interface GatehouseApp {
 export async function createApp({ config, database, logger }: { config: Config; database: Database; logger: Logger }): Promise<GatehouseApp> {
   const core = createCore({ config, database, logger });
   const { catalog, revocations, keyRing, feed } = core;
+  const operations = config.operations;
+  const metrics = new GatehouseMetrics({
+    pool: () => poolStats(database.knex),
+    keys: () => {
+      try {
+        return keyRing.keys.records;
+      } catch {
+        return [];
+      }
+    },
+    revocationListSize: () => revocations.size,
+  });
+  const stopObservingQueries = observeQueries(database.knex, ({ operation, seconds, ok }) =>
+    metrics.dbQueryDuration.observe({ operation, outcome: ok ? 'ok' : 'error' }, seconds),
+  );
+  core.audit.onRecord((event) => recordAuditEvent(metrics, event));
 
   await feed.start();
   await revocations.load();
@@ -45,7 +74,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
   await keyRing.reload();
 
   const accessTokens = new AccessTokenVerifier({ issuer: config.issuer, keys: keyRing, revocations, clockToleranceSeconds: 5 });
-  const adapter = createAdapterClass({
+  const adapter = withDatabaseAvailability(createAdapterClass({
     models: core.repositories.models,
     catalog,
     clientMetadata: new ClientMetadataMapper(),
@@ -53,7 +82,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
     revocations,
     grants: core.grants,
     refreshTokenReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
-  });
+  }));
   const views = new ViewRenderer({ brand: { name: 'Gatehouse', color: '#3451b2' }, cache: config.nodeEnv === 'production' });
   const provider = createProvider({
     config,
@@ -64,7 +93,17 @@ export async function createApp({ config, database, logger }: { config: Config; 
     consents: core.repositories.consents,
     hasher: core.hasher,
     views,
+    fetch: createOutboundFetch({
+      timeoutMs: operations.outboundHttpTimeoutMs,
+      observe: (outcome, seconds) => {
+        metrics.outboundRequests.inc({ outcome });
+        metrics.outboundDuration.observe({ outcome }, seconds);
+      },
+    }),
   });
+  recordProviderEvents(provider, metrics);
+  auditTokenReuse(provider, core.audit);
+  flagDatabaseOutages(provider);
 
   provider.on('server_error', (ctx: { state?: { requestId?: string } }, error: Error) => {
     logger.error({ err: error, request_id: ctx.state?.requestId }, 'oidc-provider server error');
@@ -92,28 +131,63 @@ export async function createApp({ config, database, logger }: { config: Config; 
   const assets = createAssetsRouter();
 
   // provider.use() places middleware in front of oidc-provider's own routing.
+  provider.use(httpMetrics(metrics));
   provider.use(requestId({ trustProxy: config.trustProxy }));
   provider.use(accessLog(logger));
   provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
   provider.use(errorNormaliser(logger));
+  provider.use(
+    databaseUnavailable({
+      retryAfterSeconds: operations.unavailableRetryAfterSeconds,
+      renderPage: async (ctx) => {
+        ctx.type = 'html';
+        ctx.body = await views.render(
+          'error',
+          { nonce: String(ctx.state.nonce ?? '') },
+          { title: views.messages().errorTitle, message: 'Signing in is temporarily unavailable. Please try again in a moment.', code: 'temporarily_unavailable', backUrl: '/' },
+        );
+      },
+      onUnavailable: (surface) => metrics.dbUnavailable.inc({ surface }),
+    }),
+  );
   provider.use(oauthErrorConformance({ issuer: config.issuer }));
   provider.use(health.routes());
+  // With METRICS_PORT, /metrics lives on its own listener (server.ts); otherwise here, only behind METRICS_TOKEN.
+  if (operations.metrics.port === undefined && operations.metrics.token) {
+    provider.use(createMetricsRouter({ registry: metrics.registry, token: operations.metrics.token }).routes());
+  }
   provider.use(assets.routes());
   provider.use(interaction.routes());
 
   const pruneTimer = setInterval(() => revocations.prune(), 60_000);
   pruneTimer.unref();
+  const janitorSchedule = new JanitorSchedule(
+    core.janitor,
+    operations.janitor.intervalSeconds,
+    logger,
+    (report) => {
+      if (report.skipped) return void metrics.janitorRuns.inc({ result: 'skipped' });
+      metrics.janitorRuns.inc({ result: 'completed' });
+      metrics.janitorLastSuccess.set(Date.now() / 1000);
+      for (const [table, count] of Object.entries(report.deleted)) metrics.janitorDeleted.inc({ table }, count);
+    },
+    () => metrics.janitorRuns.inc({ result: 'failed' }),
+  );
+  janitorSchedule.start();
 
   return {
     app: provider,
     provider,
     core,
+    metrics,
     beginShutdown() {
       shuttingDown = true;
     },
     async close() {
       shuttingDown = true;
       clearInterval(pruneTimer);
+      await janitorSchedule.stop();
+      stopObservingQueries();
       await feed.stop();
       await core.audit.close();
       await core.rateLimits.close();

@@ -9,6 +9,7 @@ import { AuditEventRepository } from './repositories/audit-events.js';
 import { CHANGE_CHANNEL, ChangeEventRepository } from './repositories/change-events.js';
 import { ClientRepository } from './repositories/clients.js';
 import { ConsentRepository } from './repositories/consents.js';
+import { HousekeepingRepository } from './repositories/housekeeping.js';
 import { OidcModelRepository } from './repositories/oidc-models.js';
 import { RateLimitStore } from './repositories/rate-limit-store.js';
 import { SigningKeyRepository } from './repositories/signing-keys.js';
@@ -21,6 +22,7 @@ import { ChangeFeed } from './services/change-feed.js';
 import { ClientSecretHasher } from './services/client-secrets.js';
 import { ClientService } from './services/clients.js';
 import { GrantRevoker } from './services/grant-revocation.js';
+import { Janitor } from './services/janitor.js';
 import { KeyEncryptor } from './services/key-encryption.js';
 import { KeyRing } from './services/key-ring.js';
 import type { Logger } from './services/logger.js';
@@ -57,6 +59,7 @@ export interface Core {
   apis: ApiService;
   clients: ClientService;
   users: UserService;
+  janitor: Janitor;
 }
 
 export function createCore({ config, database, logger }: { config: Config; database: Database; logger: Logger }): Core {
@@ -76,9 +79,14 @@ export function createCore({ config, database, logger }: { config: Config; datab
   const feed = new ChangeFeed(repositories.changes, logger, {
     pollMs: config.changeFeedPollMs,
     // LISTEN makes propagation immediate on a Postgres server; polling alone serves the embedded database.
+    // CHANGE_FEED_LISTEN=false (PgBouncer in transaction mode) leaves polling alone; DATABASE_LISTEN_URL may
+    // point LISTEN at the server directly while the pool goes through the bouncer.
     listen:
-      database.kind === 'postgres'
-        ? (handlers) => listenForNotifications(database.connection, CHANGE_CHANNEL, handlers, { connectTimeoutMs: config.db.connectTimeoutMs })
+      database.kind === 'postgres' && config.operations.changeFeedListen
+        ? (handlers) =>
+            listenForNotifications(config.operations.databaseListenUrl ?? database.connection, CHANGE_CHANNEL, handlers, {
+              connectTimeoutMs: config.db.connectTimeoutMs,
+            })
         : undefined,
   });
   const catalog = new Catalog(repositories.clients, repositories.apis, feed);
@@ -116,5 +124,6 @@ export function createCore({ config, database, logger }: { config: Config; datab
     }),
     clients: new ClientService({ clients: repositories.clients, apis: repositories.apis, transaction, feed, hasher }),
     users: new UserService({ users: repositories.users, passwords }),
+    janitor: new Janitor(new HousekeepingRepository(knex), { ...config.operations.janitor, serialise: database.kind === 'postgres' }),
   };
 }

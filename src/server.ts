@@ -7,6 +7,7 @@ import { createApp, type GatehouseApp } from './app.js';
 import type { Config } from './config/config.js';
 import { createDatabase, type Database } from './db/database.js';
 import { migrateLatest } from './db/migrate.js';
+import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
 import type { Logger } from './services/logger.js';
 
 export interface RunningServer {
@@ -14,6 +15,8 @@ export interface RunningServer {
   database: Database;
   server: http.Server;
   port: number;
+  /** The port /metrics is served on when METRICS_PORT is set. */
+  metricsPort: number | undefined;
   stop(deadlineMs?: number): Promise<void>;
 }
 
@@ -50,6 +53,20 @@ export async function startServer({
       server.listen(config.port, config.host, () => resolve());
     });
     const { port } = server.address() as AddressInfo;
+    const { metrics: metricsConfig } = config.operations;
+    let metricsServer: MetricsServer | undefined;
+    if (metricsConfig.port !== undefined) {
+      metricsServer = await startMetricsServer({
+        registry: gatehouse.metrics.registry,
+        port: metricsConfig.port,
+        host: metricsConfig.host ?? config.host,
+        token: metricsConfig.token,
+      }).catch(async (error: unknown) => {
+        server.close();
+        await gatehouse.close();
+        throw error;
+      });
+    }
 
     let stopping: Promise<void> | undefined;
     const stop = (deadlineMs = 10_000) => {
@@ -60,12 +77,13 @@ export async function startServer({
         const deadline = new Promise<void>((resolve) => setTimeout(resolve, deadlineMs).unref());
         await Promise.race([closed, deadline]);
         server.closeAllConnections();
+        await metricsServer?.close();
         await gatehouse.close();
         if (!providedDatabase) await database.close();
       })();
       return stopping;
     };
-    return { gatehouse, database, server, port, stop };
+    return { gatehouse, database, server, port, metricsPort: metricsServer?.port, stop };
   } catch (error) {
     if (!providedDatabase) await database.close().catch(() => {});
     throw error;

@@ -11,6 +11,7 @@ import { createLogger } from '../services/logger.js';
 import { UsageError, type CliIo, type Command } from './command.js';
 import { apisCreateCommand, apisDeleteCommand, apisListCommand, apisShowCommand } from './commands/apis.js';
 import { clientsCreateCommand, clientsDeleteCommand, clientsListCommand, clientsShowCommand } from './commands/clients.js';
+import { janitorCommand } from './commands/janitor.js';
 import { migrateCommand } from './commands/migrate.js';
 import { usersCreateCommand, usersListCommand } from './commands/users.js';
 
@@ -36,6 +37,7 @@ export const COMMANDS: Command[] = [
   clientsDeleteCommand,
   usersCreateCommand,
   usersListCommand,
+  janitorCommand,
 ];
 
 function findCommand(args: string[]): { command: Command | undefined; rest: string[] } {

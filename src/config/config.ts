@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+import { operationsEnvSchema, toOperationsConfig, type OperationsConfig } from './operations-config.js';
 import { readSecret } from './read-secret.js';
 import { resolveSecrets, type Secrets } from './secrets.js';
 
@@ -36,6 +37,7 @@ export interface Config {
   accessTokenAlg: AccessTokenAlg;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   changeFeedPollMs: number;
+  operations: OperationsConfig;
 }
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -55,7 +57,8 @@ const envSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
   DB_POOL_MAX: z.coerce.number().int().min(2).max(200).default(10),
-  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  // 0: none sent at connection start (PgBouncer in transaction mode; set it on the role instead).
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   ACCESS_TOKEN_TTL: seconds(600),
   ID_TOKEN_TTL: seconds(3600),
@@ -72,6 +75,7 @@ const envSchema = z.object({
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
   CHANGE_FEED_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   ALLOW_HTTP_ISSUER: flag,
+  ...operationsEnvSchema,
 });
 
 export class ConfigError extends Error {
@@ -88,7 +92,13 @@ function isLoopbackHost(hostname: string): boolean {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   // Connection URLs carry passwords: they may come from files too.
-  const parsed = envSchema.safeParse({ ...env, DATABASE_URL: readSecret(env, 'DATABASE_URL'), REDIS_URL: readSecret(env, 'REDIS_URL') });
+  const parsed = envSchema.safeParse({
+    ...env,
+    DATABASE_URL: readSecret(env, 'DATABASE_URL'),
+    REDIS_URL: readSecret(env, 'REDIS_URL'),
+    DATABASE_LISTEN_URL: readSecret(env, 'DATABASE_LISTEN_URL'),
+    METRICS_TOKEN: readSecret(env, 'METRICS_TOKEN'),
+  });
   if (!parsed.success) {
     throw new ConfigError(`invalid configuration: ${formatIssues(parsed.error)}`);
   }
@@ -132,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     accessTokenAlg: e.ACCESS_TOKEN_ALG,
     argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_ITERATIONS, parallelism: e.ARGON2_PARALLELISM },
     changeFeedPollMs: e.CHANGE_FEED_POLL_MS,
+    operations: toOperationsConfig(e),
   };
   return deepFreeze(config);
 }

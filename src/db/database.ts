@@ -43,8 +43,12 @@ export function createKnex(
     client: 'pg',
     connection: {
       ...base,
-      statement_timeout: statementTimeoutMs,
+      // 0 sends none: PgBouncer in transaction mode refuses it as a startup parameter (set it on the role).
+      ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
       connectionTimeoutMillis: connectTimeoutMs,
+      // Dead peers (a failed-over or partitioned server) are noticed by TCP keepalive, not only by the next query.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       application_name: 'gatehouse',
     },
     pool: { min: 0, max: poolMax, idleTimeoutMillis: 30_000 },

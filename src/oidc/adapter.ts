@@ -78,11 +78,12 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
         const graceMs = deps.refreshTokenReuseGraceSeconds * 1000;
         const withinGrace = result.consumedAt !== null && Date.now() - result.consumedAt.getTime() <= graceMs;
         if (!withinGrace && result.grantId) await deps.grants.revokeGrant(result.grantId);
-        throw new errors.InvalidGrant('refresh token already used');
+        // grantRevoked tells the reuse audit (reuse-audit.ts) whether this was the benign concurrent case.
+        throw Object.assign(new errors.InvalidGrant('refresh token already used'), { grantRevoked: !withinGrace && !!result.grantId });
       }
       if (SINGLE_USE_GRANT_SOURCES.has(this.name)) {
         if (result.grantId) await deps.grants.revokeGrant(result.grantId);
-        throw new errors.InvalidGrant('grant already used');
+        throw Object.assign(new errors.InvalidGrant('grant already used'), { grantRevoked: !!result.grantId });
       }
       if (this.name === 'PushedAuthorizationRequest') {
         throw new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');

@@ -25,6 +25,8 @@ export interface ProviderDependencies {
   consents: ConsentRepository;
   hasher: ClientSecretHasher;
   views: ViewRenderer;
+  /** For clients' jwks_uri and sector_identifier_uri: timed out and measured (outbound-fetch.ts). */
+  fetch?: Configuration['fetch'];
 }
 
 // Asymmetric algorithms only: client secrets are stored hashed, so nothing can be keyed on them.
@@ -71,6 +73,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
     // The redirect_uri is always required and always matched exactly.
     allowOmittingSingleRegisteredRedirectUri: false,
     clockTolerance: 5,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    // A client's documents are small; an endless response must not fill memory.
+    fetchResponseBodyLimits: { 'client_id metadata document': 5 * 1024, jwks_uri: 256 * 1024, sector_identifier_uri: 64 * 1024 } as Configuration['fetchResponseBodyLimits'],
     conformIdTokenClaims: true,
     cookies: {
       keys: [...config.secrets.cookieKeys],

@@ -7,7 +7,16 @@ export interface ReadinessCheck {
   check(): Promise<boolean>;
 }
 
-export function createHealthRouter({ checks, isShuttingDown }: { checks: ReadinessCheck[]; isShuttingDown: () => boolean }): Router {
+export function createHealthRouter({
+  checks,
+  isShuttingDown,
+  timeoutMs = 2000,
+}: {
+  checks: ReadinessCheck[];
+  isShuttingDown: () => boolean;
+  /** A check that has not answered by then counts as failed: a probe must never hang on a dead database. */
+  timeoutMs?: number;
+}): Router {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
@@ -18,7 +27,12 @@ export function createHealthRouter({ checks, isShuttingDown }: { checks: Readine
     const results: Record<string, boolean> = {};
     await Promise.all(
       checks.map(async ({ name, check }) => {
-        results[name] = await check().catch(() => false);
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), timeoutMs);
+        });
+        results[name] = await Promise.race([check().catch(() => false), timedOut]);
+        clearTimeout(timer);
       }),
     );
     const ready = !isShuttingDown() && Object.values(results).every(Boolean);
