@@ -22,7 +22,6 @@ interface Rule {
 }
 
 function read(relative: string): string {
-  // eslint-disable-next-line security/detect-non-literal-fs-filename -- fixed paths inside the repository
   return readFileSync(path.join(ROOT, relative), 'utf8');
 }
 
