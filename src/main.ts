@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     signalled = true;
     logger.info({ signal }, 'shutting down');
     running
-      .stop()
+      .stop(config.operations.shutdownDeadlineMs)
       .then(() => {
         logger.info('stopped');
         process.exit(0);

@@ -36,6 +36,8 @@ export interface OperationsConfig {
   outboundHttpTimeoutMs: number;
   /** Retry-After (seconds) sent with 503 while the database is unavailable. */
   unavailableRetryAfterSeconds: number;
+  /** On SIGTERM/SIGINT, in-flight requests get this long before connections are closed. */
+  shutdownDeadlineMs: number;
 }
 
 const flag = (fallback: 'true' | 'false') =>
@@ -59,6 +61,7 @@ export const operationsEnvSchema = {
   DATABASE_LISTEN_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   OUTBOUND_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2500),
   UNAVAILABLE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  SHUTDOWN_DEADLINE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 };
 
 type OperationsEnv = z.output<z.ZodObject<typeof operationsEnvSchema>>;
@@ -79,5 +82,6 @@ export function toOperationsConfig(e: OperationsEnv): OperationsConfig {
     databaseListenUrl: e.DATABASE_LISTEN_URL,
     outboundHttpTimeoutMs: e.OUTBOUND_HTTP_TIMEOUT_MS,
     unavailableRetryAfterSeconds: e.UNAVAILABLE_RETRY_AFTER_SECONDS,
+    shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
   };
 }
