@@ -16,7 +16,8 @@ describe('store stays flat under short-lived tokens (scheduled janitor)', functi
     server = await startTestServer({
       env: {
         SESSION_TTL: SHORT,
-        INTERACTION_TTL: SHORT,
+        // Long enough for a slow sign-in; completed interactions are deleted by the library anyway.
+        INTERACTION_TTL: '30',
         GRANT_TTL: SHORT,
         AUTHORIZATION_CODE_TTL: SHORT,
         REFRESH_TOKEN_TTL: SHORT,
