@@ -100,7 +100,10 @@ for (const kind of availableKinds()) {
 
     it('revokes by grant id, in batches, only that grant’s rows', async () => {
       const rows = Array.from({ length: 1200 }, (_, i) => ({ jti: `rt-${i}`, grantId: i % 2 ? 'g-big' : 'g-other' }));
-      await Promise.all(rows.map((row) => adapter('RefreshToken').upsert(row.jti, row, 600)));
+      // Written in slices: 1,200 parallel upserts would only measure the connection pool.
+      for (let i = 0; i < rows.length; i += 50) {
+        await Promise.all(rows.slice(i, i + 50).map((row) => adapter('RefreshToken').upsert(row.jti, row, 600)));
+      }
       await adapter('RefreshToken').revokeByGrantId('g-big');
       const remaining = await testDb.database.knex('oidc_models').where({ model: 'RefreshToken' }).whereIn('grant_id', ['g-big', 'g-other']).select('grant_id');
       expect(remaining.filter((r: { grant_id: string }) => r.grant_id === 'g-big')).to.have.length(0);
