@@ -12,9 +12,12 @@ import { ConsentRepository } from './repositories/consents.js';
 import { HousekeepingRepository } from './repositories/housekeeping.js';
 import { OidcModelRepository } from './repositories/oidc-models.js';
 import { RateLimitStore } from './repositories/rate-limit-store.js';
+import { RegistrationTokenRepository } from './repositories/registration-tokens.js';
+import { RoleRepository } from './repositories/roles.js';
 import { SigningKeyRepository } from './repositories/signing-keys.js';
 import { TokenRevocationRepository } from './repositories/token-revocations.js';
 import { UserRepository } from './repositories/users.js';
+import { adminApiIdentifier } from './services/admin-api.js';
 import { ApiService } from './services/apis.js';
 import { AuditLog } from './services/audit-log.js';
 import { Catalog } from './services/catalog.js';
@@ -27,8 +30,12 @@ import { KeyEncryptor } from './services/key-encryption.js';
 import { KeyRing } from './services/key-ring.js';
 import type { Logger } from './services/logger.js';
 import { PasswordHasher } from './services/passwords.js';
+import { RegisteredClientStore } from './services/registered-clients.js';
+import { RegistrationTokenService } from './services/registration-tokens.js';
 import { RevocationList } from './services/revocation-list.js';
+import { RoleService } from './services/roles.js';
 import { SigningKeyService } from './services/signing-keys.js';
+import { UserAccessService } from './services/user-access.js';
 import { UserService } from './services/users.js';
 
 export interface Core {
@@ -45,6 +52,8 @@ export interface Core {
     revocations: TokenRevocationRepository;
     changes: ChangeEventRepository;
     audit: AuditEventRepository;
+    roles: RoleRepository;
+    registrationTokens: RegistrationTokenRepository;
   };
   feed: ChangeFeed;
   audit: AuditLog;
@@ -60,6 +69,12 @@ export interface Core {
   clients: ClientService;
   users: UserService;
   janitor: Janitor;
+  roles: RoleService;
+  userAccess: UserAccessService;
+  registrationTokens: RegistrationTokenService;
+  registeredClients: RegisteredClientStore;
+  /** The identifier of the admin API (`${ISSUER}/admin`). */
+  adminApi: string;
 }
 
 export function createCore({ config, database, logger }: { config: Config; database: Database; logger: Logger }): Core {
@@ -74,6 +89,8 @@ export function createCore({ config, database, logger }: { config: Config; datab
     revocations: new TokenRevocationRepository(knex),
     changes: new ChangeEventRepository(knex),
     audit: new AuditEventRepository(knex),
+    roles: new RoleRepository(knex),
+    registrationTokens: new RegistrationTokenRepository(knex),
   };
   const transaction = createTransactor(knex);
   const feed = new ChangeFeed(repositories.changes, logger, {
@@ -94,13 +111,28 @@ export function createCore({ config, database, logger }: { config: Config; datab
   const hasher = new ClientSecretHasher(config.secrets.pepper);
   const passwords = new PasswordHasher(config.argon2);
   const signingKeys = new SigningKeyService(repositories.keys, new KeyEncryptor(config.secrets.keks));
+  const audit = new AuditLog(repositories.audit, logger);
+  const grants = new GrantRevoker(repositories.models, revocations);
+  const adminApi = adminApiIdentifier(config.issuer);
+  const apis = new ApiService({
+    apis: repositories.apis,
+    clients: repositories.clients,
+    roles: repositories.roles,
+    transaction,
+    feed,
+    keys: signingKeys,
+    audit,
+    defaults: { accessTokenTtl: config.ttl.accessToken, signingAlg: config.accessTokenAlg },
+    adminIdentifier: adminApi,
+  });
+  const userAccess = new UserAccessService({ models: repositories.models, grants, consents: repositories.consents, audit });
   return {
     config,
     database,
     logger,
     repositories,
     feed,
-    audit: new AuditLog(repositories.audit, logger),
+    audit,
     rateLimits: new RateLimitStore({
       redisUrl: config.redisUrl,
       // The embedded database has one process: counters in memory are shared by everything there is.
@@ -109,21 +141,28 @@ export function createCore({ config, database, logger }: { config: Config; datab
     }),
     catalog,
     revocations,
-    grants: new GrantRevoker(repositories.models, revocations),
+    grants,
     hasher,
     passwords,
     signingKeys,
     keyRing: new KeyRing(signingKeys, feed, logger),
-    apis: new ApiService({
-      apis: repositories.apis,
+    apis,
+    clients: new ClientService({
       clients: repositories.clients,
+      apis: repositories.apis,
+      models: repositories.models,
       transaction,
       feed,
-      keys: signingKeys,
-      defaults: { accessTokenTtl: config.ttl.accessToken, signingAlg: config.accessTokenAlg },
+      hasher,
+      audit,
+      adminApi: { identifier: adminApi, ensure: () => apis.ensureAdminApi() },
     }),
-    clients: new ClientService({ clients: repositories.clients, apis: repositories.apis, transaction, feed, hasher }),
-    users: new UserService({ users: repositories.users, passwords }),
+    users: new UserService({ users: repositories.users, passwords, roles: repositories.roles, transaction, access: userAccess, audit }),
+    roles: new RoleService({ roles: repositories.roles, audit }),
+    userAccess,
+    registrationTokens: new RegistrationTokenService({ tokens: repositories.registrationTokens, hasher, audit }),
+    registeredClients: new RegisteredClientStore({ clients: repositories.clients, apis: repositories.apis, transaction, feed, hasher, audit }),
+    adminApi,
     janitor: new Janitor(new HousekeepingRepository(knex), { ...config.operations.janitor, serialise: database.kind === 'postgres' }),
   };
 }

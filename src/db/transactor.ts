@@ -6,3 +6,6 @@ export type Transactor = <T>(work: (trx: Knex.Transaction) => Promise<T>) => Pro
 export function createTransactor(knex: Knex): Transactor {
   return (work) => knex.transaction(work);
 }
+
+/** The handle repositories take to join a transaction (services pass it along without using it). */
+export type Transaction = Knex.Transaction;

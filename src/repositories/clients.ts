@@ -2,11 +2,15 @@
 // secrets, and the APIs each may request tokens for (in order; the first is its default).
 import type { Knex } from 'knex';
 
+import { escapeLike } from './apis.js';
+import { applyKeyset, toPage, type Page, type PageRequest } from './keyset-page.js';
+
 export type ClientMetadata = Record<string, unknown>;
 
 export interface ClientSecretHash {
   hash: string;
   expiresAt: Date | null;
+  createdAt: Date;
 }
 
 export interface ClientRecord {
@@ -33,6 +37,22 @@ export interface NewClient {
   dynamic: boolean;
   apiIds: string[];
   secretHash: string | null;
+}
+
+export interface ClientChanges {
+  name: string;
+  metadata: ClientMetadata;
+  introspectForApiId: string | null;
+  apiIds: string[];
+}
+
+export interface ClientFilter {
+  /** Substring of the name or client_id, case-insensitive. */
+  q?: string | undefined;
+  dynamic?: boolean | undefined;
+  isAdmin?: boolean | undefined;
+  /** Clients that may request tokens for this API (by identifier). */
+  api?: string | undefined;
 }
 
 interface ClientRow {
@@ -67,15 +87,67 @@ export class ClientRepository {
     }
   }
 
-  async find(clientId: string): Promise<ClientRecord | undefined> {
-    const row = await this.baseQuery().where('c.client_id', clientId).first();
+  async find(clientId: string, trx: Knex | Knex.Transaction = this.knex): Promise<ClientRecord | undefined> {
+    const row = await this.baseQuery(trx).where('c.client_id', clientId).first();
     if (!row) return undefined;
-    const [record] = await this.hydrate([row]);
+    const [record] = await this.hydrate([row], trx);
     return record;
   }
 
   async list(): Promise<ClientRecord[]> {
     return this.hydrate(await this.baseQuery().orderBy('c.created_at').orderBy('c.client_id'));
+  }
+
+  async listPage(page: PageRequest, filter: ClientFilter = {}): Promise<Page<ClientRecord>> {
+    const query = this.baseQuery();
+    if (filter.q) {
+      const like = `%${escapeLike(filter.q)}%`;
+      query.where((q) => q.whereILike('c.name', like).orWhereILike('c.client_id', like));
+    }
+    if (filter.dynamic !== undefined) query.where('c.dynamic', filter.dynamic);
+    if (filter.isAdmin !== undefined) query.where('c.is_admin', filter.isAdmin);
+    if (filter.api) {
+      const identifier = filter.api;
+      query.whereExists((q) => q.from('client_apis as ca').join('apis as a', 'a.id', 'ca.api_id').whereRaw('ca.client_id = c.client_id').where('a.identifier', identifier));
+    }
+    applyKeyset(this.knex, query, { createdAt: 'c.created_at', id: 'c.client_id' }, page);
+    const rows = (await query) as (ClientRow & Record<string, unknown>)[];
+    return toPage(rows, page, (row) => row.client_id, (kept) => this.hydrate(kept));
+  }
+
+  /** Replaces the client's registration (name, metadata, APIs); secrets are left alone. */
+  async update(clientId: string, changes: ClientChanges, trx: Knex.Transaction): Promise<boolean> {
+    const updated = await trx('clients')
+      .where({ client_id: clientId })
+      .update({
+        name: changes.name,
+        metadata: JSON.stringify(changes.metadata),
+        introspect_for_api_id: changes.introspectForApiId,
+        updated_at: trx.fn.now(),
+      });
+    if (!updated) return false;
+    await trx('client_apis').where({ client_id: clientId }).delete();
+    if (changes.apiIds.length) {
+      await trx('client_apis').insert(changes.apiIds.map((apiId, position) => ({ client_id: clientId, api_id: apiId, position })));
+    }
+    return true;
+  }
+
+  async addSecret(clientId: string, secretHash: string, trx: Knex.Transaction): Promise<void> {
+    await trx('client_secrets').insert({ client_id: clientId, secret_hash: secretHash });
+  }
+
+  /** Lets every active secret live until `at` at the latest (now: at once); drops ones already expired. */
+  async expireSecrets(clientId: string, at: Date, trx: Knex.Transaction): Promise<void> {
+    await trx('client_secrets').where({ client_id: clientId }).andWhere('expires_at', '<=', trx.fn.now()).delete();
+    await trx('client_secrets')
+      .where({ client_id: clientId })
+      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', at))
+      .update({ expires_at: at });
+  }
+
+  async deleteSecrets(clientId: string, trx: Knex.Transaction): Promise<void> {
+    await trx('client_secrets').where({ client_id: clientId }).delete();
   }
 
   async delete(clientId: string, trx: Knex.Transaction): Promise<boolean> {
@@ -89,21 +161,21 @@ export class ClientRepository {
     return rows.map((r) => r.client_id);
   }
 
-  private baseQuery() {
-    return this.knex<ClientRow>('clients as c')
+  private baseQuery(db: Knex | Knex.Transaction = this.knex) {
+    return db<ClientRow>('clients as c')
       .leftJoin('apis as i', 'i.id', 'c.introspect_for_api_id')
       .select('c.*', 'i.identifier as introspect_for');
   }
 
-  private async hydrate(rows: ClientRow[]): Promise<ClientRecord[]> {
+  private async hydrate(rows: ClientRow[], db: Knex | Knex.Transaction = this.knex): Promise<ClientRecord[]> {
     if (!rows.length) return [];
     const ids = rows.map((r) => r.client_id);
-    const secrets = (await this.knex('client_secrets')
+    const secrets = (await db('client_secrets')
       .whereIn('client_id', ids)
-      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', this.knex.fn.now()))
+      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()))
       .orderBy('created_at', 'desc')
-      .select('client_id', 'secret_hash', 'expires_at')) as { client_id: string; secret_hash: string; expires_at: Date | null }[];
-    const apis = (await this.knex('client_apis as ca')
+      .select('client_id', 'secret_hash', 'expires_at', 'created_at')) as { client_id: string; secret_hash: string; expires_at: Date | null; created_at: Date }[];
+    const apis = (await db('client_apis as ca')
       .join('apis as a', 'a.id', 'ca.api_id')
       .whereIn('ca.client_id', ids)
       .orderBy('ca.position')
@@ -118,7 +190,7 @@ export class ClientRepository {
       apis: apis.filter((a) => a.client_id === row.client_id).map((a) => a.identifier),
       secretHashes: secrets
         .filter((s) => s.client_id === row.client_id)
-        .map((s) => ({ hash: s.secret_hash, expiresAt: s.expires_at })),
+        .map((s) => ({ hash: s.secret_hash, expiresAt: s.expires_at, createdAt: s.created_at })),
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     }));

@@ -108,6 +108,15 @@ export class OidcModelRepository {
     return this.knex<ModelRow>(TABLE).where({ model, account_id: accountId }).andWhere(this.notExpired);
   }
 
+  async deleteByClient(model: string, clientId: string): Promise<number> {
+    return this.knex(TABLE).where({ model, client_id: clientId }).delete();
+  }
+
+  /** Deletes one model's rows of an account (e.g. every session of a disabled user). */
+  async deleteByAccount(model: string, accountId: string): Promise<number> {
+    return this.knex(TABLE).where({ model, account_id: accountId }).delete();
+  }
+
   async listByAccountAndClient(model: string, accountId: string, clientId: string): Promise<ModelRow[]> {
     return this.knex<ModelRow>(TABLE).where({ model, account_id: accountId, client_id: clientId }).andWhere(this.notExpired);
   }

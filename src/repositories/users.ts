@@ -1,6 +1,9 @@
 // The users table: the people who sign in, their standard claims and their password hashes.
 import type { Knex } from 'knex';
 
+import { escapeLike, isUuid } from './apis.js';
+import { applyKeyset, toPage, type Page, type PageRequest } from './keyset-page.js';
+
 export interface UserRecord {
   id: string;
   username: string;
@@ -23,6 +26,23 @@ export interface NewUser {
   passwordHash: string;
 }
 
+export interface UserChanges {
+  email?: string | null;
+  emailVerified?: boolean;
+  name?: string | null;
+  profile?: Record<string, unknown>;
+  disabled?: boolean;
+  passwordHash?: string;
+}
+
+export interface UserFilter {
+  /** Substring of the username, email or name, case-insensitive. */
+  q?: string | undefined;
+  disabled?: boolean | undefined;
+  /** Holders of this role (by name). */
+  role?: string | undefined;
+}
+
 interface UserRow {
   id: string;
   username: string;
@@ -42,9 +62,9 @@ export class UserRepository {
   constructor(private readonly knex: Knex) {}
 
   /** Creates a user; undefined when the username or email is taken. */
-  async create(user: NewUser): Promise<UserRecord | undefined> {
+  async create(user: NewUser, trx: Knex | Knex.Transaction = this.knex): Promise<UserRecord | undefined> {
     try {
-      const [row] = (await this.knex('users')
+      const [row] = (await trx('users')
         .insert({
           username: user.username,
           email: user.email,
@@ -61,10 +81,48 @@ export class UserRepository {
     }
   }
 
-  async findById(id: string): Promise<UserRecord | undefined> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-    const row = await this.knex<UserRow>('users').where({ id }).first();
+  async findById(id: string, trx: Knex | Knex.Transaction = this.knex): Promise<UserRecord | undefined> {
+    if (!isUuid(id)) return undefined;
+    const row = await trx<UserRow>('users').where({ id }).first();
     return row && toRecord(row);
+  }
+
+  async findByUsername(username: string): Promise<UserRecord | undefined> {
+    const row = await this.knex<UserRow>('users').whereRaw('lower(username) = ?', [username.toLowerCase()]).first();
+    return row && toRecord(row);
+  }
+
+  /** Applies the changes; undefined when the user is gone, throws a unique violation for a taken email. */
+  async update(id: string, changes: UserChanges, trx: Knex | Knex.Transaction = this.knex): Promise<UserRecord | undefined> {
+    const update: Record<string, unknown> = { updated_at: trx.fn.now() };
+    if (changes.email !== undefined) update.email = changes.email;
+    if (changes.emailVerified !== undefined) update.email_verified = changes.emailVerified;
+    if (changes.name !== undefined) update.name = changes.name;
+    if (changes.profile !== undefined) update.profile = JSON.stringify(changes.profile);
+    if (changes.disabled !== undefined) update.disabled = changes.disabled;
+    if (changes.passwordHash !== undefined) update.password_hash = changes.passwordHash;
+    const [row] = (await trx('users').where({ id }).update(update).returning('*')) as UserRow[];
+    return row && toRecord(row);
+  }
+
+  async delete(id: string, trx: Knex | Knex.Transaction = this.knex): Promise<boolean> {
+    return (await trx('users').where({ id }).delete()) > 0;
+  }
+
+  async listPage(page: PageRequest, filter: UserFilter = {}): Promise<Page<UserRecord>> {
+    const query = this.knex('users as u').select('u.*');
+    if (filter.q) {
+      const like = `%${escapeLike(filter.q)}%`;
+      query.where((q) => q.whereILike('u.username', like).orWhereILike('u.email', like).orWhereILike('u.name', like));
+    }
+    if (filter.disabled !== undefined) query.where('u.disabled', filter.disabled);
+    if (filter.role) {
+      const role = filter.role;
+      query.whereExists((q) => q.from('user_roles as ur').join('roles as r', 'r.id', 'ur.role_id').whereRaw('ur.user_id = u.id').where('r.name', role));
+    }
+    applyKeyset(this.knex, query, { createdAt: 'u.created_at', id: 'u.id' }, page);
+    const rows = (await query) as (UserRow & Record<string, unknown>)[];
+    return toPage(rows, page, (row) => row.id, (kept) => kept.map(toRecord));
   }
 
   /** By username or email, case-insensitively (usernames cannot contain "@", so the two never collide). */

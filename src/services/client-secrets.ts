@@ -7,11 +7,18 @@ export function generateClientSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
+const HASH_PREFIX = 'hmac-sha256:';
+
 export class ClientSecretHasher {
   constructor(private readonly pepper: Buffer) {}
 
   hash(secret: string): string {
-    return `hmac-sha256:${createHmac('sha256', this.pepper).update(secret, 'utf8').digest('base64url')}`;
+    return `${HASH_PREFIX}${createHmac('sha256', this.pepper).update(secret, 'utf8').digest('base64url')}`;
+  }
+
+  /** Whether a value is a stored hash rather than a secret (generated secrets are base64url, without ":"). */
+  static isHash(value: string): boolean {
+    return value.startsWith(HASH_PREFIX);
   }
 
   /** Constant-time comparison against every candidate hash (several while a rotation overlaps). */

@@ -1,14 +1,30 @@
-// Registering clients: validated metadata, a server-generated secret returned once and stored
-// only as a keyed hash, and the APIs the client may ask for.
+// Registering and managing clients: validated metadata, server-generated secrets returned once and
+// stored only as keyed hashes (rotation with an optional overlap), the APIs each client may ask
+// for, and the admin clients that drive the admin API.
 import { randomBytes } from 'node:crypto';
 
 import type { Transactor } from '../db/transactor.js';
-import { invalidInput, notFound } from '../errors/app-error.js';
+import { conflict, invalidInput, notFound } from '../errors/app-error.js';
 import type { ApiRecord, ApiRepository } from '../repositories/apis.js';
-import type { ClientMetadata, ClientRecord, ClientRepository } from '../repositories/clients.js';
-import { createClientSchema, type CreateClientInput } from '../schemas/client.js';
+import type { ClientFilter, ClientMetadata, ClientRecord, ClientRepository } from '../repositories/clients.js';
+import type { Page, PageRequest } from '../repositories/keyset-page.js';
+import type { OidcModelRepository } from '../repositories/oidc-models.js';
+import { STANDARD_SCOPES } from '../schemas/api.js';
+import {
+  createClientSchema,
+  rotateSecretSchema,
+  SECRET_AUTH_METHODS,
+  updateClientSchema,
+  type CreateClientInput,
+  type ParsedClientInput,
+  type RotateSecretInput,
+  type UpdateClientInput,
+} from '../schemas/client.js';
 import { parseInput } from '../schemas/parse.js';
 import { classifyRedirectUri } from '../schemas/uris.js';
+import { CLI_ACTOR, recordChange, type Actor } from './actor.js';
+import { ADMIN_SCOPES } from './admin-api.js';
+import type { AuditLog } from './audit-log.js';
 import { CLIENT_TOPIC } from './catalog.js';
 import type { ChangeFeed } from './change-feed.js';
 import { generateClientSecret, type ClientSecretHasher } from './client-secrets.js';
@@ -17,63 +33,53 @@ export const DEFAULT_OIDC_SCOPES = ['openid', 'profile', 'email', 'address', 'ph
 
 export interface CreatedClient {
   client: ClientRecord;
-  /** The plain secret: shown once, never stored. Absent for public clients. */
+  /** The plain secret: shown once, never stored. Absent for clients that do not authenticate with a secret. */
   clientSecret: string | undefined;
 }
+
+/** A client's registration as Gatehouse stores it, derived from validated input. */
+interface Registration {
+  name: string;
+  metadata: ClientMetadata;
+  apis: ApiRecord[];
+  introspectFor: ApiRecord | undefined;
+  authMethod: string;
+}
+
+const usesSecret = (method: unknown) => (SECRET_AUTH_METHODS as readonly unknown[]).includes(method);
 
 export class ClientService {
   constructor(
     private readonly deps: {
       clients: ClientRepository;
       apis: ApiRepository;
+      models: OidcModelRepository;
       transaction: Transactor;
       feed: ChangeFeed;
       hasher: ClientSecretHasher;
+      audit: AuditLog;
+      adminApi: { identifier: string; ensure(): Promise<unknown> };
     },
   ) {}
 
-  async create(input: CreateClientInput, options: { dynamic?: boolean } = {}): Promise<CreatedClient> {
+  async create(input: CreateClientInput, options: { actor?: Actor } = {}): Promise<CreatedClient> {
     const parsed = parseInput(createClientSchema, input);
-    const apis = await this.resolveApis(parsed.apis, 'apis');
-    const [introspectFor] = parsed.introspectFor ? await this.resolveApis([parsed.introspectFor], 'introspectFor') : [];
-
-    const grantTypes =
-      parsed.grantTypes ??
-      (introspectFor ? [] : parsed.redirectUris.length ? ['authorization_code', 'refresh_token'] : ['client_credentials']);
-    const usesBrowser = grantTypes.includes('authorization_code');
-    const apiScopes = apis.flatMap((api) => api.scopes.map((s) => s.name));
-    const scope = parsed.scope ?? [...(usesBrowser ? DEFAULT_OIDC_SCOPES : []), ...apiScopes].join(' ');
-    const authMethod = parsed.public ? 'none' : (parsed.tokenEndpointAuthMethod ?? 'client_secret_basic');
+    if (parsed.isAdmin) await this.deps.adminApi.ensure();
+    const registration = await this.register(parsed);
     const clientId = randomAlphanumeric(22);
-    const clientSecret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post' ? generateClientSecret() : undefined;
-
-    const metadata: ClientMetadata = {
-      client_name: parsed.name,
-      application_type: parsed.redirectUris.some((uri) => kindOf(uri) === 'private-use') ? 'native' : 'web',
-      redirect_uris: parsed.redirectUris,
-      post_logout_redirect_uris: parsed.postLogoutRedirectUris,
-      grant_types: grantTypes,
-      response_types: usesBrowser ? ['code'] : [],
-      token_endpoint_auth_method: authMethod,
-      scope: scope || undefined,
-      jwks_uri: parsed.jwksUri,
-      logo_uri: parsed.logoUri,
-      policy_uri: parsed.policyUri,
-      tos_uri: parsed.tosUri,
-    };
-    for (const key of Object.keys(metadata)) if (metadata[key] === undefined) delete metadata[key];
+    const clientSecret = usesSecret(registration.authMethod) ? generateClientSecret() : undefined;
 
     const { clients, transaction, feed, hasher } = this.deps;
     const event = await transaction(async (trx) => {
       await clients.create(
         {
           clientId,
-          name: parsed.name,
-          metadata,
-          introspectForApiId: introspectFor?.id ?? null,
+          name: registration.name,
+          metadata: registration.metadata,
+          introspectForApiId: registration.introspectFor?.id ?? null,
           isAdmin: parsed.isAdmin,
-          dynamic: options.dynamic ?? false,
-          apiIds: apis.map((api) => api.id),
+          dynamic: false,
+          apiIds: registration.apis.map((api) => api.id),
           secretHash: clientSecret ? hasher.hash(clientSecret) : null,
         },
         trx,
@@ -81,11 +87,17 @@ export class ClientService {
       return feed.publish({ topic: CLIENT_TOPIC, key: clientId, expiresAt: null }, trx);
     });
     feed.deliver(event);
-    return { client: (await clients.find(clientId))!, clientSecret };
+    const client = (await clients.find(clientId))!;
+    recordChange(this.deps.audit, 'client.created', options.actor ?? CLI_ACTOR, { clientId }, { name: client.name, is_admin: client.isAdmin, apis: client.apis });
+    return { client, clientSecret };
   }
 
   list(): Promise<ClientRecord[]> {
     return this.deps.clients.list();
+  }
+
+  listPage(page: PageRequest, filter: ClientFilter = {}): Promise<Page<ClientRecord>> {
+    return this.deps.clients.listPage(page, filter);
   }
 
   async show(clientId: string): Promise<ClientRecord> {
@@ -94,13 +106,153 @@ export class ClientService {
     return client;
   }
 
-  async delete(clientId: string): Promise<void> {
+  /** Changes a client; what is not given stays. Giving new APIs without a scope resets the scope to their scopes. */
+  async update(clientId: string, input: UpdateClientInput, options: { actor?: Actor } = {}): Promise<ClientRecord> {
+    const patch = parseInput(updateClientSchema, input);
+    const current = await this.show(clientId);
+    if (current.introspectFor && (patch.grantTypes || patch.apis || patch.redirectUris)) {
+      throw invalidInput('a resource server client may introspect and do nothing else', [
+        { path: 'introspectFor', message: 'a resource server client cannot be given grant types, APIs or redirect URIs' },
+      ]);
+    }
+    const currentMethod = String(current.metadata.token_endpoint_auth_method);
+    if (patch.tokenEndpointAuthMethod && !usesSecret(currentMethod)) {
+      throw invalidInput('this client does not authenticate with a secret', [
+        { path: 'tokenEndpointAuthMethod', message: `cannot change from ${currentMethod}; register a new client instead` },
+      ]);
+    }
+    const before = inputOf(current);
+    const merged: CreateClientInput = {
+      ...before,
+      ...definedOnly({
+        name: patch.name,
+        redirectUris: patch.redirectUris,
+        postLogoutRedirectUris: patch.postLogoutRedirectUris,
+        grantTypes: patch.grantTypes,
+        apis: patch.apis,
+        tokenEndpointAuthMethod: patch.tokenEndpointAuthMethod,
+      }),
+      // A new set of APIs (or grant types) without a scope gets the default scope for them.
+      scope: patch.scope ?? (patch.apis || patch.grantTypes ? undefined : before.scope),
+      jwksUri: patch.jwksUri === null ? undefined : (patch.jwksUri ?? before.jwksUri),
+      logoUri: patch.logoUri === null ? undefined : (patch.logoUri ?? before.logoUri),
+      policyUri: patch.policyUri === null ? undefined : (patch.policyUri ?? before.policyUri),
+      tosUri: patch.tosUri === null ? undefined : (patch.tosUri ?? before.tosUri),
+    };
+    const parsed = parseInput(createClientSchema, merged);
+    if (parsed.isAdmin) await this.deps.adminApi.ensure();
+    // A scope carried over unchanged may name scopes an API has since dropped: those just go.
+    const registration = await this.register(parsed, { lenientScope: patch.scope === undefined });
+    // Keep what the library and dynamic registration recorded beside Gatehouse's own fields.
+    const metadata = { ...preservedMetadata(current.metadata), ...registration.metadata };
+
     const { clients, transaction, feed } = this.deps;
+    const event = await transaction(async (trx) => {
+      await clients.update(
+        clientId,
+        { name: registration.name, metadata, introspectForApiId: registration.introspectFor?.id ?? null, apiIds: registration.apis.map((a) => a.id) },
+        trx,
+      );
+      return feed.publish({ topic: CLIENT_TOPIC, key: clientId, expiresAt: null }, trx);
+    });
+    feed.deliver(event);
+    recordChange(this.deps.audit, 'client.updated', options.actor ?? CLI_ACTOR, { clientId }, { fields: Object.keys(input ?? {}) });
+    return (await clients.find(clientId))!;
+  }
+
+  /**
+   * Issues a new secret, returned once. The current secrets stop working at once, or after
+   * `overlapSeconds` so that deployments can switch over without downtime.
+   */
+  async rotateSecret(clientId: string, input: RotateSecretInput = {}, options: { actor?: Actor } = {}): Promise<CreatedClient> {
+    const { overlapSeconds } = parseInput(rotateSecretSchema, input);
+    const current = await this.show(clientId);
+    if (!usesSecret(current.metadata.token_endpoint_auth_method)) {
+      throw conflict(`client ${clientId} does not authenticate with a client secret (${String(current.metadata.token_endpoint_auth_method)})`);
+    }
+    const clientSecret = generateClientSecret();
+    const { clients, transaction, feed, hasher } = this.deps;
+    const oldSecretsEnd = new Date(Date.now() + overlapSeconds * 1000);
+    const event = await transaction(async (trx) => {
+      await clients.expireSecrets(clientId, oldSecretsEnd, trx);
+      await clients.addSecret(clientId, hasher.hash(clientSecret), trx);
+      return feed.publish({ topic: CLIENT_TOPIC, key: clientId, expiresAt: null }, trx);
+    });
+    feed.deliver(event);
+    recordChange(this.deps.audit, 'client.secret_rotated', options.actor ?? CLI_ACTOR, { clientId }, { overlap_seconds: overlapSeconds });
+    return { client: (await clients.find(clientId))!, clientSecret };
+  }
+
+  async delete(clientId: string, options: { actor?: Actor } = {}): Promise<void> {
+    const { clients, models, transaction, feed } = this.deps;
     const event = await transaction(async (trx) => {
       if (!(await clients.delete(clientId, trx))) throw notFound(`no client with id ${clientId}`);
       return feed.publish({ topic: CLIENT_TOPIC, key: clientId, expiresAt: null }, trx);
     });
     feed.deliver(event);
+    // A dynamically registered client's management token goes with it.
+    await models.deleteByClient('RegistrationAccessToken', clientId);
+    recordChange(this.deps.audit, 'client.deleted', options.actor ?? CLI_ACTOR, { clientId });
+  }
+
+  /** Turns validated input into the stored registration: APIs resolved, defaults applied, scopes checked. */
+  private async register(parsed: ParsedClientInput, { lenientScope = false } = {}): Promise<Registration> {
+    const adminApi = this.deps.adminApi.identifier;
+    let apiIdentifiers = parsed.apis;
+    if (parsed.isAdmin) {
+      if (apiIdentifiers.some((identifier) => identifier !== adminApi)) {
+        throw invalidInput('an admin client is for the admin API only', [{ path: 'apis', message: `an admin client may only have ${adminApi}` }]);
+      }
+      apiIdentifiers = [adminApi];
+    } else if (apiIdentifiers.includes(adminApi) || parsed.introspectFor === adminApi) {
+      throw invalidInput('only admin clients may use the admin API', [{ path: parsed.introspectFor === adminApi ? 'introspectFor' : 'apis', message: 'the admin API is reserved for admin clients (--admin)' }]);
+    }
+    const apis = await this.resolveApis(apiIdentifiers, 'apis');
+    const [introspectFor] = parsed.introspectFor ? await this.resolveApis([parsed.introspectFor], 'introspectFor') : [];
+
+    const grantTypes =
+      parsed.grantTypes ??
+      (introspectFor || parsed.isAdmin
+        ? parsed.isAdmin ? ['client_credentials'] : []
+        : parsed.redirectUris.length ? ['authorization_code', 'refresh_token'] : ['client_credentials']);
+    const usesBrowser = grantTypes.includes('authorization_code');
+    const apiScopes = new Set(apis.flatMap((api) => api.scopes.map((s) => s.name)));
+    const defaultScope = parsed.isAdmin
+      ? [...ADMIN_SCOPES]
+      : [...(usesBrowser ? DEFAULT_OIDC_SCOPES.filter((s) => s !== 'offline_access' || grantTypes.includes('refresh_token')) : []), ...apiScopes];
+    const oidcScopes = new Set<string>(STANDARD_SCOPES);
+    const known = (token: string) => apiScopes.has(token) || (usesBrowser && oidcScopes.has(token));
+    let scope = parsed.scope !== undefined ? parsed.scope.split(' ').filter(Boolean) : defaultScope;
+    if (lenientScope) scope = scope.filter(known);
+    for (const token of scope) {
+      if (!known(token)) {
+        throw invalidInput(`scope ${token} is not available to this client`, [
+          {
+            path: 'scope',
+            message: oidcScopes.has(token)
+              ? `${token} is an OpenID Connect scope: only for clients that sign users in (authorization_code)`
+              : `${token} is not a scope of any of the client's APIs`,
+          },
+        ]);
+      }
+    }
+    const authMethod = parsed.public ? 'none' : (parsed.tokenEndpointAuthMethod ?? 'client_secret_basic');
+    const metadata: ClientMetadata = {
+      client_name: parsed.name,
+      application_type: parsed.redirectUris.some((uri) => kindOf(uri) === 'private-use') ? 'native' : 'web',
+      redirect_uris: parsed.redirectUris,
+      post_logout_redirect_uris: parsed.postLogoutRedirectUris,
+      grant_types: grantTypes,
+      response_types: usesBrowser ? ['code'] : [],
+      token_endpoint_auth_method: authMethod,
+      scope: [...new Set(scope)].join(' ') || undefined,
+      jwks_uri: parsed.jwksUri,
+      logo_uri: parsed.logoUri,
+      policy_uri: parsed.policyUri,
+      tos_uri: parsed.tosUri,
+    };
+    for (const key of Object.keys(metadata)) if (metadata[key] === undefined) delete metadata[key];
+    return { name: parsed.name, metadata, apis, introspectFor, authMethod };
   }
 
   private async resolveApis(identifiers: string[], field: string): Promise<ApiRecord[]> {
@@ -114,10 +266,44 @@ export class ClientService {
   }
 }
 
+/** The input that would register a client exactly as it is now. */
+function inputOf(client: ClientRecord): CreateClientInput & { scope?: string | undefined } {
+  const m = client.metadata;
+  const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+  const method = str(m.token_endpoint_auth_method);
+  return {
+    name: client.name,
+    redirectUris: strings(m.redirect_uris),
+    postLogoutRedirectUris: strings(m.post_logout_redirect_uris),
+    grantTypes: strings(m.grant_types) as CreateClientInput['grantTypes'],
+    scope: str(m.scope),
+    public: method === 'none',
+    apis: client.introspectFor ? [] : client.apis,
+    introspectFor: client.introspectFor ?? undefined,
+    tokenEndpointAuthMethod: method as CreateClientInput['tokenEndpointAuthMethod'],
+    jwksUri: str(m.jwks_uri),
+    logoUri: str(m.logo_uri),
+    policyUri: str(m.policy_uri),
+    tosUri: str(m.tos_uri),
+    isAdmin: client.isAdmin,
+  };
+}
+
+/** Metadata a client may carry besides the fields Gatehouse derives (from dynamic registration). */
+function preservedMetadata(metadata: ClientMetadata): ClientMetadata {
+  const derived = new Set(['client_name', 'application_type', 'redirect_uris', 'post_logout_redirect_uris', 'grant_types', 'response_types', 'token_endpoint_auth_method', 'scope', 'jwks_uri', 'logo_uri', 'policy_uri', 'tos_uri']);
+  return Object.fromEntries(Object.entries(metadata).filter(([key]) => !derived.has(key)));
+}
+
+function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** Letters and digits only (no leading "-" to confuse command lines); 22 characters carry about 131 bits. */
-function randomAlphanumeric(length: number): string {
+export function randomAlphanumeric(length: number): string {
   let out = '';
   while (out.length < length) {
     for (const byte of randomBytes(length * 2)) {

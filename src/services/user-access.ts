@@ -1,0 +1,107 @@
+// What a user has let clients do, and where they are signed in: their grants (revocable one by one)
+// and their sign-in sessions (endable one by one). Disabling or deleting a user ends all of both.
+import { notFound } from '../errors/app-error.js';
+import type { ConsentRepository } from '../repositories/consents.js';
+import type { ModelRow, OidcModelRepository } from '../repositories/oidc-models.js';
+import { CLI_ACTOR, recordChange, type Actor } from './actor.js';
+import type { AuditLog } from './audit-log.js';
+import type { GrantRevoker } from './grant-revocation.js';
+
+export interface GrantView {
+  grantId: string;
+  clientId: string;
+  openidScopes: string[];
+  apiScopes: Record<string, string[]>;
+  createdAt: Date | null;
+  expiresAt: Date | null;
+}
+
+export interface SessionView {
+  uid: string;
+  clients: string[];
+  signedInAt: Date | null;
+  createdAt: Date | null;
+  expiresAt: Date | null;
+}
+
+const fromEpoch = (value: unknown) => (typeof value === 'number' ? new Date(value * 1000) : null);
+const words = (value: unknown) => (typeof value === 'string' ? value.split(' ').filter(Boolean) : []);
+
+export class UserAccessService {
+  constructor(
+    private readonly deps: { models: OidcModelRepository; grants: GrantRevoker; consents: ConsentRepository; audit: AuditLog },
+  ) {}
+
+  async listGrants(userId: string): Promise<GrantView[]> {
+    const rows = await this.deps.models.listByAccount('Grant', userId);
+    return rows.map(toGrantView).sort(byCreated);
+  }
+
+  /** Revokes one grant and its tokens, and forgets the consent behind it (the user is asked again). */
+  async revokeGrant(userId: string, grantId: string, options: { actor?: Actor } = {}): Promise<void> {
+    const grant = (await this.listGrants(userId)).find((g) => g.grantId === grantId);
+    if (!grant) throw notFound(`user ${userId} has no grant ${grantId}`);
+    await this.deps.grants.revokeGrant(grant.grantId);
+    await this.deps.consents.delete(userId, grant.clientId);
+    recordChange(this.deps.audit, 'admin.grant.revoked', options.actor ?? CLI_ACTOR, { userId, clientId: grant.clientId }, { grant_id: grantId });
+  }
+
+  async listSessions(userId: string): Promise<SessionView[]> {
+    const rows = await this.deps.models.listByAccount('Session', userId);
+    return rows.map(toSessionView).sort(byCreated);
+  }
+
+  /** Ends one sign-in session; the grants made in it end too, as on logout. */
+  async endSession(userId: string, uid: string, options: { actor?: Actor } = {}): Promise<void> {
+    const row = (await this.deps.models.listByAccount('Session', userId)).find((r) => r.payload.uid === uid);
+    if (!row) throw notFound(`user ${userId} has no session ${uid}`);
+    await this.end(row);
+    recordChange(this.deps.audit, 'admin.session.ended', options.actor ?? CLI_ACTOR, { userId }, { session_uid: uid });
+  }
+
+  /** Ends every session and revokes every grant of a user (disable, delete, or on request). */
+  async endEverything(userId: string): Promise<{ sessions: number; grants: number }> {
+    const sessions = await this.deps.models.listByAccount('Session', userId);
+    for (const row of sessions) await this.end(row);
+    const grants = await this.listGrants(userId);
+    for (const grant of grants) await this.deps.grants.revokeGrant(grant.grantId);
+    // Anything the listing raced with (a session created meanwhile) goes too.
+    await this.deps.models.deleteByAccount('Session', userId);
+    return { sessions: sessions.length, grants: grants.length };
+  }
+
+  private async end(row: ModelRow): Promise<void> {
+    const authorizations = (row.payload.authorizations ?? {}) as Record<string, { grantId?: string }>;
+    for (const { grantId } of Object.values(authorizations)) {
+      if (grantId) await this.deps.grants.revokeGrant(grantId);
+    }
+    await this.deps.models.destroy('Session', row.id);
+  }
+}
+
+function toGrantView(row: ModelRow): GrantView {
+  const p = row.payload as { jti?: string; clientId?: string; openid?: { scope?: string }; resources?: Record<string, string>; iat?: number; exp?: number };
+  return {
+    grantId: p.jti ?? row.id,
+    clientId: p.clientId ?? row.client_id ?? '',
+    openidScopes: words(p.openid?.scope),
+    apiScopes: Object.fromEntries(Object.entries(p.resources ?? {}).map(([api, scope]) => [api, words(scope)])),
+    createdAt: fromEpoch(p.iat),
+    expiresAt: row.expires_at ?? fromEpoch(p.exp),
+  };
+}
+
+function toSessionView(row: ModelRow): SessionView {
+  const p = row.payload as { uid?: string; loginTs?: number; iat?: number; exp?: number; authorizations?: Record<string, unknown> };
+  return {
+    uid: p.uid ?? row.uid ?? '',
+    clients: Object.keys(p.authorizations ?? {}),
+    signedInAt: fromEpoch(p.loginTs),
+    createdAt: fromEpoch(p.iat),
+    expiresAt: row.expires_at ?? fromEpoch(p.exp),
+  };
+}
+
+function byCreated(a: { createdAt: Date | null }, b: { createdAt: Date | null }): number {
+  return (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0);
+}
