@@ -24,6 +24,11 @@ import { createOutboundFetch } from './oidc/outbound-fetch.js';
 import { ClientMetadataMapper } from './oidc/client-metadata.js';
 import { createProvider } from './oidc/provider.js';
 import { auditTokenReuse } from './oidc/reuse-audit.js';
+import { createAdminAuth } from './routes/admin/admin-auth.js';
+import { adminRoutes } from './routes/admin/admin-routes.js';
+import { createDocsRenderer } from './routes/admin/docs-page.js';
+import { buildOpenApiDocument } from './routes/admin/openapi.js';
+import { createAdminRouter } from './routes/admin/router.js';
 import { createAssetsRouter } from './routes/assets.js';
 import { createHealthRouter } from './routes/health.js';
 import { createInteractionRouter } from './routes/interaction.js';
@@ -69,6 +74,8 @@ export async function createApp({ config, database, logger }: { config: Config; 
 
   await feed.start();
   await revocations.load();
+  // The admin API's identifier follows the issuer: make sure the entity exists for this one.
+  await core.apis.ensureAdminApi();
   const algs = [ID_TOKEN_ALG, config.accessTokenAlg, ...(await core.apis.list()).map((api) => api.signingAlg)];
   await core.signingKeys.ensureCurrentKeys(algs);
   await keyRing.reload();
@@ -129,6 +136,16 @@ export async function createApp({ config, database, logger }: { config: Config; 
     logger,
   });
   const assets = createAssetsRouter();
+  const routes = adminRoutes({ ...core, listSigningKeys: () => core.repositories.keys.list() });
+  let openApi: Record<string, unknown> | undefined;
+  const openApiDocument = () => (openApi ??= buildOpenApiDocument({ routes, issuer: config.issuer, version: '1.0.0' }));
+  const renderDocs = createDocsRenderer(views, openApiDocument);
+  const admin = createAdminRouter({
+    routes,
+    requireScope: createAdminAuth({ verifier: accessTokens, catalog, audit: core.audit, audience: core.adminApi, realm: config.issuer }),
+    openApiDocument,
+    renderDocs: (ctx) => renderDocs(String(ctx.state.nonce ?? '')),
+  });
 
   // provider.use() places middleware in front of oidc-provider's own routing.
   provider.use(httpMetrics(metrics));
@@ -158,6 +175,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
   }
   provider.use(assets.routes());
   provider.use(interaction.routes());
+  provider.use(admin.routes());
 
   const pruneTimer = setInterval(() => revocations.prune(), 60_000);
   pruneTimer.unref();

@@ -5,7 +5,10 @@ export type AppErrorCode =
   | 'not_found'
   | 'conflict'
   | 'unauthorized'
+  | 'invalid_token'
+  | 'insufficient_scope'
   | 'forbidden'
+  | 'method_not_allowed'
   | 'rate_limited'
   | 'payload_too_large'
   | 'unavailable'
@@ -14,7 +17,10 @@ export type AppErrorCode =
 const statusOf: Record<AppErrorCode, number> = {
   invalid_input: 400,
   unauthorized: 401,
+  invalid_token: 401,
   forbidden: 403,
+  insufficient_scope: 403,
+  method_not_allowed: 405,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,

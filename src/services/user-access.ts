@@ -60,14 +60,17 @@ export class UserAccessService {
   }
 
   /** Ends every session and revokes every grant of a user (disable, delete, or on request). */
-  async endEverything(userId: string): Promise<{ sessions: number; grants: number }> {
+  async endEverything(userId: string, options: { actor?: Actor } = {}): Promise<{ sessions: number; grants: number }> {
     const sessions = await this.deps.models.listByAccount('Session', userId);
     for (const row of sessions) await this.end(row);
     const grants = await this.listGrants(userId);
     for (const grant of grants) await this.deps.grants.revokeGrant(grant.grantId);
     // Anything the listing raced with (a session created meanwhile) goes too.
     await this.deps.models.deleteByAccount('Session', userId);
-    return { sessions: sessions.length, grants: grants.length };
+    const ended = { sessions: sessions.length, grants: grants.length };
+    // Disable and delete record their own event; a sign-out everywhere on request records this one.
+    if (options.actor) recordChange(this.deps.audit, 'admin.user.signed_out_everywhere', options.actor, { userId }, ended);
+    return ended;
   }
 
   private async end(row: ModelRow): Promise<void> {

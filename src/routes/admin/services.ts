@@ -1,0 +1,18 @@
+// What the admin routes work with: the same services the CLI uses.
+import type { SigningKeyRecord } from '../../repositories/signing-keys.js';
+import type { ApiService } from '../../services/apis.js';
+import type { ClientService } from '../../services/clients.js';
+import type { RegistrationTokenService } from '../../services/registration-tokens.js';
+import type { RoleService } from '../../services/roles.js';
+import type { UserAccessService } from '../../services/user-access.js';
+import type { UserService } from '../../services/users.js';
+
+export interface AdminServices {
+  clients: ClientService;
+  apis: ApiService;
+  users: UserService;
+  roles: RoleService;
+  userAccess: UserAccessService;
+  registrationTokens: RegistrationTokenService;
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+}
