@@ -14,7 +14,9 @@ import accessLog from './middleware/koa-access-log.js';
 import databaseUnavailable, { flagDatabaseOutages } from './middleware/koa-database-unavailable.js';
 import httpMetrics from './middleware/koa-http-metrics.js';
 import errorNormaliser from './middleware/koa-error-normaliser.js';
+import initialAccessToken from './middleware/koa-initial-access-token.js';
 import oauthErrorConformance from './middleware/koa-oauth-error-conformance.js';
+import registrationResponse from './middleware/koa-registration-response.js';
 import requestId from './middleware/koa-request-id.js';
 import securityHeaders from './middleware/koa-security-headers.js';
 import { createAdapterClass } from './oidc/adapter.js';
@@ -23,6 +25,7 @@ import { withDatabaseAvailability } from './oidc/availability.js';
 import { createOutboundFetch } from './oidc/outbound-fetch.js';
 import { ClientMetadataMapper } from './oidc/client-metadata.js';
 import { createProvider } from './oidc/provider.js';
+import { REGISTRATION_PATH } from './oidc/registration.js';
 import { auditTokenReuse } from './oidc/reuse-audit.js';
 import { createAdminAuth } from './routes/admin/admin-auth.js';
 import { adminRoutes } from './routes/admin/admin-routes.js';
@@ -89,6 +92,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
     revocations,
     grants: core.grants,
     refreshTokenReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
+    registeredClients: core.registeredClients,
   }));
   const views = new ViewRenderer({ brand: { name: 'Gatehouse', color: '#3451b2' }, cache: config.nodeEnv === 'production' });
   const provider = createProvider({
@@ -168,6 +172,12 @@ export async function createApp({ config, database, logger }: { config: Config; 
     }),
   );
   provider.use(oauthErrorConformance({ issuer: config.issuer }));
+  if (config.dynamicRegistration !== 'off') {
+    provider.use(registrationResponse({ catalog }));
+    if (config.dynamicRegistration === 'token') {
+      provider.use(initialAccessToken({ path: REGISTRATION_PATH, issuer: config.issuer, tokens: core.registrationTokens, audit: core.audit }));
+    }
+  }
   provider.use(health.routes());
   // With METRICS_PORT, /metrics lives on its own listener (server.ts); otherwise here, only behind METRICS_TOKEN.
   if (operations.metrics.port === undefined && operations.metrics.token) {

@@ -38,6 +38,8 @@ export interface Config {
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   changeFeedPollMs: number;
   operations: OperationsConfig;
+  /** Dynamic client registration (RFC 7591): off, open to anyone, or with an initial access token. */
+  dynamicRegistration: 'off' | 'open' | 'token';
 }
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -76,6 +78,7 @@ const envSchema = z.object({
   CHANGE_FEED_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   ALLOW_HTTP_ISSUER: flag,
   ...operationsEnvSchema,
+  DYNAMIC_REGISTRATION: z.enum(['off', 'open', 'token']).default('off'),
 });
 
 export class ConfigError extends Error {
@@ -143,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_ITERATIONS, parallelism: e.ARGON2_PARALLELISM },
     changeFeedPollMs: e.CHANGE_FEED_POLL_MS,
     operations: toOperationsConfig(e),
+    dynamicRegistration: e.DYNAMIC_REGISTRATION,
   };
   return deepFreeze(config);
 }

@@ -3,6 +3,7 @@
 // verification instead of storage.
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 
+import { AppError } from '../errors/app-error.js';
 import type { ModelRow, ModelWrite, OidcModelRepository } from '../repositories/oidc-models.js';
 import type { Catalog } from '../services/catalog.js';
 import { accessTokenRevocationExpiry, type GrantRevoker } from '../services/grant-revocation.js';
@@ -18,6 +19,8 @@ export interface AdapterDependencies {
   revocations: RevocationList;
   grants: GrantRevoker;
   refreshTokenReuseGraceSeconds: number;
+  /** Where dynamically registered clients (RFC 7591/7592) are kept; without it, the library may not write clients. */
+  registeredClients?: { upsert(clientId: string, metadata: Record<string, unknown>): Promise<void>; destroy(clientId: string): Promise<void> };
 }
 
 /** Models whose second redemption is an attack (RFC 9700 §4.5, §4.14): the grant is revoked. */
@@ -33,9 +36,7 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
     constructor(private readonly name: string) {}
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-      if (this.name === 'Client') {
-        throw new Error('clients are registered through Gatehouse, not through the provider adapter');
-      }
+      if (this.name === 'Client') return this.upsertRegisteredClient(id, payload);
       const row = this.toRow(id, payload, expiresIn);
       if (this.name === 'ReplayDetection') {
         if (!(await deps.models.insertIfAbsent(row))) throw new errors.InvalidRequest('replayed request detected');
@@ -92,6 +93,11 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
     }
 
     async destroy(id: string): Promise<void> {
+      if (this.name === 'Client') {
+        if (!deps.registeredClients) throw new Error('clients are deleted through Gatehouse, not through the provider adapter');
+        await deps.registeredClients.destroy(id);
+        return;
+      }
       if (this.name === 'Grant') {
         await deps.grants.revokeGrant(id);
         return;
@@ -109,6 +115,17 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
         await deps.revocations.revoke('grant', grantId, accessTokenRevocationExpiry());
       }
       await deps.models.deleteByGrantId(this.name, grantId);
+    }
+
+    /** Only dynamic registration writes clients through the library; the store hashes the secret. */
+    private async upsertRegisteredClient(id: string, payload: AdapterPayload): Promise<void> {
+      if (!deps.registeredClients) throw new Error('clients are registered through Gatehouse, not through the provider adapter');
+      try {
+        await deps.registeredClients.upsert(id, payload as Record<string, unknown>);
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'invalid_input') throw new errors.InvalidClientMetadata(error.details?.fields?.map((f) => `${f.path}: ${f.message}`).join('; ') ?? error.message);
+        throw error;
+      }
     }
 
     private async findJwt(token: string): Promise<AdapterPayload | undefined> {

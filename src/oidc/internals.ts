@@ -1,6 +1,8 @@
 // The single module allowed to reach into oidc-provider's internals. Each reach says why; each is
 // covered by a test that fails if an upgrade of the library moves what it relies on.
+import { errors } from 'oidc-provider';
 import introspectionSteps from 'oidc-provider/lib/actions/introspection.js';
+import { put as registrationUpdateSteps } from 'oidc-provider/lib/actions/registration.js';
 import revocationSteps from 'oidc-provider/lib/actions/revocation.js';
 import initializeKeystore from 'oidc-provider/lib/helpers/initialize_keystore.js';
 import rejectStructuredTokens from 'oidc-provider/lib/shared/reject_structured_tokens.js';
@@ -38,4 +40,35 @@ export function installClientSecretComparison(
   prototype.compareClientSecret = function compareClientSecret(actual: string) {
     return compare(this.clientId, actual);
   };
+}
+
+/**
+ * RFC 7592 §2.2: a client update may repeat its client_secret, which must then match. The library
+ * compares it with the stored value, which Gatehouse keeps only as a hash; the check goes through
+ * the (hash-aware) compareClientSecret instead, and the plain value leaves the body. Must run
+ * before any Provider is constructed: routes copy these step arrays at construction.
+ */
+export function compareHashedSecretOnClientUpdate(): void {
+  const steps = registrationUpdateSteps as ((ctx: RegistrationContext, next: () => Promise<void>) => Promise<void>)[];
+  const index = steps.findIndex((step) => step.name === 'equalChecks' || step.name === 'equalChecksHashed');
+  if (index === -1) throw new Error('oidc-provider internals changed: the client update secret check was not found');
+  if (steps[index]!.name === 'equalChecksHashed') return;
+  steps[index] = async function equalChecksHashed(ctx, next) {
+    const body = ctx.oidc.body as Record<string, unknown>;
+    if (body.client_id !== ctx.oidc.client.clientId) {
+      throw new errors.InvalidRequest("provided client_id does not match the authenticated client's one");
+    }
+    if ('client_secret' in body) {
+      const presented = typeof body.client_secret === 'string' ? body.client_secret : '';
+      if (!(await ctx.oidc.client.compareClientSecret(presented))) {
+        throw new errors.InvalidRequest("provided client_secret does not match the authenticated client's one");
+      }
+      delete body.client_secret;
+    }
+    await next();
+  };
+}
+
+interface RegistrationContext {
+  oidc: { body: unknown; client: { clientId: string; compareClientSecret(secret: string): Promise<boolean> } };
 }

@@ -12,7 +12,8 @@ import type { UserService } from '../services/users.js';
 import type { ViewRenderer } from '../ui/views.js';
 import { GRANT_ID_CLAIM } from './access-token-verifier.js';
 import { STANDARD_CLAIMS, createFindAccount } from './find-account.js';
-import { allowStructuredTokenIntrospection, installClientSecretComparison, replaceSigningKeys } from './internals.js';
+import { allowStructuredTokenIntrospection, compareHashedSecretOnClientUpdate, installClientSecretComparison, replaceSigningKeys } from './internals.js';
+import { registrationConfiguration } from './registration.js';
 import { createResourceServerPolicy } from './resource-servers.js';
 import { createTokenPolicies } from './token-policies.js';
 
@@ -35,7 +36,9 @@ const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 export function createProvider(deps: ProviderDependencies): Provider {
   const { config, catalog, views } = deps;
   allowStructuredTokenIntrospection();
-  const resourceServers = createResourceServerPolicy(catalog);
+  compareHashedSecretOnClientUpdate();
+  const resourceServers = createResourceServerPolicy(catalog, deps.users);
+  const registration = registrationConfiguration(config.dynamicRegistration);
   const tokenPolicies = createTokenPolicies(catalog);
   const secure = config.issuer.startsWith('https:');
   const t = views.messages();
@@ -82,7 +85,10 @@ export function createProvider(deps: ProviderDependencies): Provider {
       long: { httpOnly: true, sameSite: 'lax', secure, signed: true },
       short: { httpOnly: true, sameSite: 'lax', secure, signed: true },
     },
+    extraClientMetadata: registration.extraClientMetadata,
+    extraTokenClaims: resourceServers.extraTokenClaims as Configuration['extraTokenClaims'],
     features: {
+      ...registration.features,
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: tokenPolicies.introspectionAllowed as never },
@@ -139,7 +145,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
       const grant = new ctx.oidc.provider.Grant({ accountId, clientId: ctx.oidc.client!.clientId });
       if (consent.oidcScopes.length) grant.addOIDCScope(consent.oidcScopes.join(' '));
       if (consent.oidcClaims.length) grant.addOIDCClaims(consent.oidcClaims);
-      for (const [indicator, scopes] of Object.entries(consent.resourceScopes)) {
+      for (const [indicator, remembered] of Object.entries(consent.resourceScopes)) {
+        // Roles may have been taken away since: only what the user may still hold is granted again.
+        const scopes = await resourceServers.holdableScopes(accountId, ctx.oidc.client!.clientId, indicator, remembered);
         if (scopes.length) grant.addResourceScope(indicator, scopes.join(' '));
       }
       await grant.save();

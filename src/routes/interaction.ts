@@ -29,6 +29,8 @@ interface ClientView {
   logoUri: string | undefined;
   policyUri: string | undefined;
   tosUri: string | undefined;
+  /** Registered itself (dynamic registration): the operator has not verified it. */
+  unverified: boolean;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -48,6 +50,7 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
       logoUri: client.logoUri,
       policyUri: client.policyUri,
       tosUri: client.tosUri,
+      unverified: (await deps.catalog.client(clientId))?.dynamic ?? false,
     };
   };
 

@@ -14,3 +14,6 @@ declare module 'oidc-provider/lib/shared/reject_structured_tokens.js' {
 declare module 'oidc-provider/lib/helpers/initialize_keystore.js' {
   export default function initializeKeystore(this: unknown, jwks: { keys: unknown[] }): void;
 }
+declare module 'oidc-provider/lib/actions/registration.js' {
+  export const put: unknown[];
+}

@@ -11,6 +11,7 @@ export interface Messages {
   consentTitle: string;
   consentLead(client: string): string;
   consentApis: string;
+  clientUnverified: string;
   allow: string;
   deny: string;
   errorTitle: string;
@@ -41,6 +42,7 @@ export const en: Messages = {
   consentTitle: 'Allow access?',
   consentLead: (client) => `${client} is asking for permission to:`,
   consentApis: 'It will be able to call:',
+  clientUnverified: 'This application registered itself: the operator of this service has not verified it. Allow access only if you trust it.',
   allow: 'Allow',
   deny: 'Deny',
   errorTitle: 'Something went wrong',
