@@ -9,11 +9,39 @@ import { migrationStatus } from '../db/migrate.js';
 import { AppError } from '../errors/app-error.js';
 import { createLogger } from '../services/logger.js';
 import { UsageError, type CliIo, type Command } from './command.js';
-import { apisCreateCommand, apisDeleteCommand, apisListCommand, apisShowCommand } from './commands/apis.js';
-import { clientsCreateCommand, clientsDeleteCommand, clientsListCommand, clientsShowCommand } from './commands/clients.js';
+import {
+  apisCreateCommand,
+  apisDeleteCommand,
+  apisListCommand,
+  apisScopesDeleteCommand,
+  apisScopesListCommand,
+  apisScopesSetCommand,
+  apisShowCommand,
+  apisUpdateCommand,
+} from './commands/apis.js';
+import {
+  clientsCreateCommand,
+  clientsDeleteCommand,
+  clientsListCommand,
+  clientsRotateSecretCommand,
+  clientsShowCommand,
+  clientsUpdateCommand,
+} from './commands/clients.js';
 import { janitorCommand } from './commands/janitor.js';
 import { migrateCommand } from './commands/migrate.js';
-import { usersCreateCommand, usersListCommand } from './commands/users.js';
+import { registrationTokensCreateCommand, registrationTokensListCommand, registrationTokensRevokeCommand } from './commands/registration-tokens.js';
+import { rolesCreateCommand, rolesDeleteCommand, rolesListCommand, rolesShowCommand, rolesUpdateCommand } from './commands/roles.js';
+import {
+  usersCreateCommand,
+  usersDeleteCommand,
+  usersDisableCommand,
+  usersEnableCommand,
+  usersListCommand,
+  usersRolesCommand,
+  usersSetPasswordCommand,
+  usersShowCommand,
+  usersUpdateCommand,
+} from './commands/users.js';
 
 export const EXIT = {
   ok: 0,
@@ -30,13 +58,34 @@ export const COMMANDS: Command[] = [
   apisCreateCommand,
   apisListCommand,
   apisShowCommand,
+  apisUpdateCommand,
   apisDeleteCommand,
+  apisScopesListCommand,
+  apisScopesSetCommand,
+  apisScopesDeleteCommand,
   clientsCreateCommand,
   clientsListCommand,
   clientsShowCommand,
+  clientsUpdateCommand,
+  clientsRotateSecretCommand,
   clientsDeleteCommand,
   usersCreateCommand,
   usersListCommand,
+  usersShowCommand,
+  usersUpdateCommand,
+  usersDisableCommand,
+  usersEnableCommand,
+  usersDeleteCommand,
+  usersSetPasswordCommand,
+  usersRolesCommand,
+  rolesCreateCommand,
+  rolesListCommand,
+  rolesShowCommand,
+  rolesUpdateCommand,
+  rolesDeleteCommand,
+  registrationTokensCreateCommand,
+  registrationTokensListCommand,
+  registrationTokensRevokeCommand,
   janitorCommand,
 ];
 
@@ -156,6 +205,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     return fail(error);
   } finally {
+    // Audit events are written in batches: the last ones must reach the database before it closes.
+    await core?.audit.close().catch(() => {});
     await database?.close().catch(() => {});
   }
 }

@@ -72,8 +72,12 @@ describe('client credentials, JWKS validation, introspection and revocation', ()
     expect(verified.payload.scope).to.equal('billing:read');
   });
 
-  it('never grants a scope of another API or one the client may not have', async () => {
-    const tokens = await oidc.clientCredentialsGrant(worker, { scope: 'orders:read billing:read admin', resource: ORDERS });
+  it('refuses (invalid_scope) a scope of another API or one the client may not have, instead of dropping it', async () => {
+    for (const scope of ['orders:read billing:read', 'orders:read admin', 'openid orders:read']) {
+      const error = await oidc.clientCredentialsGrant(worker, { scope, resource: ORDERS }).catch((e: unknown) => e);
+      expect((error as oidc.ResponseBodyError).error, scope).to.equal('invalid_scope');
+    }
+    const tokens = await oidc.clientCredentialsGrant(worker, { scope: 'orders:read', resource: ORDERS });
     expect(tokens.scope).to.equal('orders:read');
   });
 
