@@ -137,8 +137,9 @@ export class UserService {
   async addRole(ref: string, role: string, options: { actor?: Actor } = {}): Promise<UserView> {
     const name = parseInput(roleNameSchema, role, 'role');
     const user = await this.show(ref);
-    const [roleId] = await this.roleIds([name], 'role');
-    await this.roleRepository().addUserRole(user.id, roleId!);
+    const found = await this.roleRepository().findByName(name);
+    if (!found) throw notFound(`no role ${name}`);
+    await this.roleRepository().addUserRole(user.id, found.id);
     this.audit('admin.user.role_added', options.actor, user.id, { role: name });
     return this.show(user.id);
   }

@@ -70,7 +70,7 @@ export const clientsCreateCommand: Command = {
     });
     const shown = presentClient(client, clientSecret);
     const adminNote = client.isAdmin
-      ? `\n\nGet an admin API token with: curl -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials -d resource=${core.adminApi} ${core.config.issuer}/token`
+      ? `\n\nGet an admin API token with: curl -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials -d resource=${core.adminApi} -d scope="${String(client.metadata.scope)}" ${core.config.issuer}/token`
       : '';
     return { json: shown, human: `Client registered.\n${formatRecord(shown)}${clientSecret ? SECRET_NOTE : ''}${adminNote}` };
   },

@@ -25,7 +25,15 @@ export const toKoaPath = (path: string) => path.replace(/\{([a-z_]+)\}/g, ':$1')
 
 export function createAdminRouter(deps: AdminRouterDependencies): Router {
   const router = new Router();
-  const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '256kb', encoding: 'utf-8' });
+  const parseJson = bodyParser({
+    enableTypes: ['json'],
+    jsonLimit: '256kb',
+    encoding: 'utf-8',
+    onError(error) {
+      if ((error as { status?: number }).status === 413) throw new AppError('payload_too_large', 'the body is larger than 256 kB');
+      throw invalidInput('the body is not valid JSON', [{ path: 'body', message: 'is not a valid JSON object' }]);
+    },
+  });
 
   router.get(`${ADMIN_API_PREFIX}/openapi.json`, (ctx) => {
     ctx.set('Cache-Control', 'no-cache');
