@@ -60,7 +60,8 @@ describe('admin API authentication and authorisation', () => {
   });
 
   it('answers 401 with a bare Bearer challenge when no token is presented', async () => {
-    for (const headers of [{}, { authorization: 'Basic YWRtaW46YWRtaW4=' }, { authorization: 'Bearer' }]) {
+    const variants: Record<string, string>[] = [{}, { authorization: 'Basic YWRtaW46YWRtaW4=' }, { authorization: 'Bearer' }];
+    for (const headers of variants) {
       const response = await adminApi(server, undefined)('GET', '/clients', undefined, headers);
       expect(response.status).to.equal(401);
       expect(response.body).to.include({ code: 'unauthorized' });
