@@ -11,6 +11,7 @@ import { recordAuditEvent } from './metrics/audit-metrics.js';
 import { GatehouseMetrics } from './metrics/metrics.js';
 import { recordProviderEvents } from './metrics/provider-events.js';
 import accessLog from './middleware/koa-access-log.js';
+import authorizationErrorConformance from './middleware/koa-authorization-error-conformance.js';
 import databaseUnavailable, { flagDatabaseOutages } from './middleware/koa-database-unavailable.js';
 import httpMetrics from './middleware/koa-http-metrics.js';
 import errorNormaliser from './middleware/koa-error-normaliser.js';
@@ -172,6 +173,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
     }),
   );
   provider.use(oauthErrorConformance({ issuer: config.issuer }));
+  provider.use(authorizationErrorConformance());
   if (config.dynamicRegistration !== 'off') {
     provider.use(registrationResponse({ catalog }));
     if (config.dynamicRegistration === 'token') {
