@@ -8,7 +8,8 @@ import { STANDARD_SCOPES } from '../schemas/api.js';
 import { createClientSchema } from '../schemas/client.js';
 import { httpsUrlSchema } from '../schemas/uris.js';
 import { generateClientSecret } from '../services/client-secrets.js';
-import { DEFAULT_OIDC_SCOPES, randomAlphanumeric } from '../services/clients.js';
+import { DEFAULT_OIDC_SCOPES } from '../services/clients.js';
+import { randomAlphanumeric } from '../services/random-id.js';
 import { API_SCOPES_PROPERTY } from '../services/registered-clients.js';
 
 export const REGISTRATION_PATH = '/reg';

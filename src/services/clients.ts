@@ -1,8 +1,6 @@
 // Registering and managing clients: validated metadata, server-generated secrets returned once and
 // stored only as keyed hashes (rotation with an optional overlap), the APIs each client may ask
 // for, and the admin clients that drive the admin API.
-import { randomBytes } from 'node:crypto';
-
 import type { Transactor } from '../db/transactor.js';
 import { conflict, invalidInput, notFound } from '../errors/app-error.js';
 import type { ApiRecord, ApiRepository } from '../repositories/apis.js';
@@ -27,7 +25,9 @@ import { ADMIN_SCOPES } from './admin-api.js';
 import type { AuditLog } from './audit-log.js';
 import { CLIENT_TOPIC } from './catalog.js';
 import type { ChangeFeed } from './change-feed.js';
+import { definedOnly, inputOf, preservedMetadata } from './client-input.js';
 import { generateClientSecret, type ClientSecretHasher } from './client-secrets.js';
+import { randomAlphanumeric } from './random-id.js';
 
 export const DEFAULT_OIDC_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'];
 
@@ -264,54 +264,6 @@ export class ClientService {
     }
     return found;
   }
-}
-
-/** The input that would register a client exactly as it is now. */
-function inputOf(client: ClientRecord): CreateClientInput & { scope?: string | undefined } {
-  const m = client.metadata;
-  const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
-  const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
-  const method = str(m.token_endpoint_auth_method);
-  return {
-    name: client.name,
-    redirectUris: strings(m.redirect_uris),
-    postLogoutRedirectUris: strings(m.post_logout_redirect_uris),
-    grantTypes: strings(m.grant_types) as CreateClientInput['grantTypes'],
-    scope: str(m.scope),
-    public: method === 'none',
-    apis: client.introspectFor ? [] : client.apis,
-    introspectFor: client.introspectFor ?? undefined,
-    tokenEndpointAuthMethod: method as CreateClientInput['tokenEndpointAuthMethod'],
-    jwksUri: str(m.jwks_uri),
-    logoUri: str(m.logo_uri),
-    policyUri: str(m.policy_uri),
-    tosUri: str(m.tos_uri),
-    isAdmin: client.isAdmin,
-  };
-}
-
-/** Metadata a client may carry besides the fields Gatehouse derives (from dynamic registration). */
-function preservedMetadata(metadata: ClientMetadata): ClientMetadata {
-  const derived = new Set(['client_name', 'application_type', 'redirect_uris', 'post_logout_redirect_uris', 'grant_types', 'response_types', 'token_endpoint_auth_method', 'scope', 'jwks_uri', 'logo_uri', 'policy_uri', 'tos_uri']);
-  return Object.fromEntries(Object.entries(metadata).filter(([key]) => !derived.has(key)));
-}
-
-function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-/** Letters and digits only (no leading "-" to confuse command lines); 22 characters carry about 131 bits. */
-export function randomAlphanumeric(length: number): string {
-  let out = '';
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      // 248 = 4 × 62: rejecting larger bytes keeps every character equally likely.
-      if (byte < 248 && out.length < length) out += ALPHANUMERIC[byte % 62];
-    }
-  }
-  return out;
 }
 
 function kindOf(uri: string): string | undefined {
