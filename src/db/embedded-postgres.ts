@@ -4,12 +4,14 @@
 // any other process (the CLI while the server runs) connects through the socket.
 /* eslint-disable security/detect-non-literal-fs-filename -- paths come from the operator's configuration or the project itself, never from a request */
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
+
+import { StatementQueue } from './pglite-statement-queue.js';
 
 /** How `pg` reaches the embedded database: a socket directory and the port number in the socket's name. */
 export interface SocketConnection {
@@ -80,10 +82,46 @@ function acquireLock(lockFile: string): () => void {
   throw new Error(`could not lock the embedded database in ${path.dirname(lockFile)}`);
 }
 
-async function serve(db: PGlite, socketDir: string): Promise<PGLiteSocketServer> {
-  const server = new PGLiteSocketServer({ db, path: socketFile(socketDir), maxConnections: MAX_CONNECTIONS });
-  await server.start();
-  return server;
+interface SocketService {
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves the database on a Unix socket with pglite-socket's protocol handler, but with
+ * Gatehouse's StatementQueue in place of its per-message queue (which lets statements of
+ * different connections interleave; see pglite-statement-queue.ts).
+ */
+async function serve(db: PGlite, socketDir: string): Promise<SocketService> {
+  await db.waitReady;
+  const queue = new StatementQueue(db);
+  const handlers = new Set<PGLiteSocketHandler>();
+  const server: Server = createServer((socket: Socket) => {
+    if (handlers.size >= MAX_CONNECTIONS) {
+      socket.end();
+      return;
+    }
+    // The handler's type names pglite-socket's own queue class; ours has the same methods.
+    const handler = new PGLiteSocketHandler({ queryQueue: queue as unknown as ConstructorParameters<typeof PGLiteSocketHandler>[0]['queryQueue'], closeOnDetach: true });
+    handlers.add(handler);
+    const forget = () => handlers.delete(handler);
+    handler.addEventListener('close', forget);
+    handler.addEventListener('error', forget);
+    handler.attach(socket).catch(() => {
+      forget();
+      socket.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketFile(socketDir), () => resolve());
+  });
+  return {
+    async stop() {
+      for (const handler of handlers) await handler.detach(true);
+      handlers.clear();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 /**
