@@ -16,6 +16,7 @@ import databaseUnavailable, { flagDatabaseOutages } from './middleware/koa-datab
 import httpMetrics from './middleware/koa-http-metrics.js';
 import errorNormaliser from './middleware/koa-error-normaliser.js';
 import initialAccessToken from './middleware/koa-initial-access-token.js';
+import jwksCaching from './middleware/koa-jwks-caching.js';
 import oauthErrorConformance from './middleware/koa-oauth-error-conformance.js';
 import registrationResponse from './middleware/koa-registration-response.js';
 import requestId from './middleware/koa-request-id.js';
@@ -38,7 +39,7 @@ import { createHealthRouter } from './routes/health.js';
 import { createInteractionRouter } from './routes/interaction.js';
 import { createMetricsRouter } from './routes/metrics.js';
 import { JanitorSchedule } from './services/janitor.js';
-import { ID_TOKEN_ALG } from './services/signing-keys.js';
+import { SIGNING_KEY_TOPIC } from './services/key-ring.js';
 import type { Logger } from './services/logger.js';
 import { CsrfTokens } from './ui/csrf.js';
 import { ViewRenderer } from './ui/views.js';
@@ -80,9 +81,11 @@ export async function createApp({ config, database, logger }: { config: Config; 
   await revocations.load();
   // The admin API's identifier follows the issuer: make sure the entity exists for this one.
   await core.apis.ensureAdminApi();
-  const algs = [ID_TOKEN_ALG, config.accessTokenAlg, ...(await core.apis.list()).map((api) => api.signingAlg)];
-  await core.signingKeys.ensureCurrentKeys(algs);
+  // A wrong KEK stops start-up here with an error naming the key and the KEK it needs.
+  const created = await core.signingKeys.ensureCurrentKeys(await core.algsInUse());
+  if (created.length) await feed.publish({ topic: SIGNING_KEY_TOPIC, key: created.join(','), expiresAt: null });
   await keyRing.reload();
+  warnAboutOldKeks(core, logger);
 
   const accessTokens = new AccessTokenVerifier({ issuer: config.issuer, keys: keyRing, revocations, clockToleranceSeconds: 5 });
   const adapter = withDatabaseAvailability(createAdapterClass({
@@ -94,6 +97,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
     grants: core.grants,
     refreshTokenReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
     registeredClients: core.registeredClients,
+    tokenIds: core.tokenIds,
   }));
   const views = new ViewRenderer({ brand: { name: 'Gatehouse', color: '#3451b2' }, cache: config.nodeEnv === 'production' });
   const provider = createProvider({
@@ -157,6 +161,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
   provider.use(requestId({ trustProxy: config.trustProxy }));
   provider.use(accessLog(logger));
   provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
+  provider.use(jwksCaching({ path: new URL(provider.urlFor('jwks')).pathname, maxAgeSeconds: config.keys.jwksMaxAge }));
   provider.use(errorNormaliser(logger));
   provider.use(
     databaseUnavailable({
@@ -204,6 +209,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
     () => metrics.janitorRuns.inc({ result: 'failed' }),
   );
   janitorSchedule.start();
+  core.keyMaintenance.start();
 
   return {
     app: provider,
@@ -218,9 +224,20 @@ export async function createApp({ config, database, logger }: { config: Config; 
       clearInterval(pruneTimer);
       await janitorSchedule.stop();
       stopObservingQueries();
+      keyRing.stop();
+      await core.keyMaintenance.stop();
       await feed.stop();
       await core.audit.close();
       await core.rateLimits.close();
     },
   };
+}
+
+/** Keys still sealed under an older KEK keep that KEK necessary: say how to finish the rotation. */
+function warnAboutOldKeks(core: Core, logger: Logger): void {
+  const current = core.encryptor.currentKekId;
+  const older = [...new Set(core.keyRing.keys.records.map((k) => k.kekId).filter((id) => id !== current))];
+  if (older.length) {
+    logger.warn({ kek_ids: older, current_kek_id: current }, 'signing keys are encrypted under an older GATEHOUSE_KEK; run `gatehouse keys rekey`, then remove the old KEK');
+  }
 }

@@ -27,14 +27,19 @@ import { ClientService } from './services/clients.js';
 import { GrantRevoker } from './services/grant-revocation.js';
 import { Janitor } from './services/janitor.js';
 import { KeyEncryptor } from './services/key-encryption.js';
+import { retentionSeconds } from './services/key-lifecycle.js';
+import { KeyMaintenance } from './services/key-maintenance.js';
 import { KeyRing } from './services/key-ring.js';
+import { KeyRotation } from './services/key-rotation.js';
 import type { Logger } from './services/logger.js';
 import { PasswordHasher } from './services/passwords.js';
 import { RegisteredClientStore } from './services/registered-clients.js';
 import { RegistrationTokenService } from './services/registration-tokens.js';
+import { Rekeying } from './services/rekey.js';
 import { RevocationList } from './services/revocation-list.js';
 import { RoleService } from './services/roles.js';
-import { SigningKeyService } from './services/signing-keys.js';
+import { ID_TOKEN_ALG, SigningKeyService } from './services/signing-keys.js';
+import { TokenIdSealer } from './services/token-ids.js';
 import { UserAccessService } from './services/user-access.js';
 import { UserService } from './services/users.js';
 
@@ -63,8 +68,15 @@ export interface Core {
   grants: GrantRevoker;
   hasher: ClientSecretHasher;
   passwords: PasswordHasher;
+  encryptor: KeyEncryptor;
+  tokenIds: TokenIdSealer;
   signingKeys: SigningKeyService;
   keyRing: KeyRing;
+  keyRotation: KeyRotation;
+  keyMaintenance: KeyMaintenance;
+  rekeying: Rekeying;
+  /** The signing algorithms in use: ID tokens, the default access-token alg, every API's own. */
+  algsInUse(): Promise<string[]>;
   apis: ApiService;
   clients: ClientService;
   users: UserService;
@@ -110,7 +122,22 @@ export function createCore({ config, database, logger }: { config: Config; datab
   const revocations = new RevocationList(repositories.revocations, feed);
   const hasher = new ClientSecretHasher(config.secrets.pepper);
   const passwords = new PasswordHasher(config.argon2);
-  const signingKeys = new SigningKeyService(repositories.keys, new KeyEncryptor(config.secrets.keks));
+  const encryptor = new KeyEncryptor(config.secrets.keks);
+  const tokenIds = new TokenIdSealer(encryptor, logger);
+  const signingKeys = new SigningKeyService(repositories.keys, encryptor);
+  const algsInUse = async () => [...new Set([ID_TOKEN_ALG, config.accessTokenAlg, ...(await repositories.apis.list()).map((api) => api.signingAlg)])];
+  const keyRotation = new KeyRotation({
+    repository: repositories.keys,
+    keys: signingKeys,
+    feed,
+    policy: config.keys,
+    algsInUse,
+    retention: async () =>
+      retentionSeconds(
+        { idToken: config.ttl.idToken, accessToken: config.ttl.accessToken, apiAccessTokens: (await repositories.apis.list()).map((api) => api.accessTokenTtl) },
+        config.keys.retentionMargin,
+      ),
+  });
   const audit = new AuditLog(repositories.audit, logger);
   const grants = new GrantRevoker(repositories.models, revocations);
   const adminApi = adminApiIdentifier(config.issuer);
@@ -144,8 +171,14 @@ export function createCore({ config, database, logger }: { config: Config; datab
     grants,
     hasher,
     passwords,
+    encryptor,
+    tokenIds,
     signingKeys,
     keyRing: new KeyRing(signingKeys, feed, logger),
+    keyRotation,
+    keyMaintenance: new KeyMaintenance(keyRotation, logger),
+    rekeying: new Rekeying({ encryptor, signingKeys: repositories.keys, models: repositories.models, tokenIds, feed }),
+    algsInUse,
     apis,
     clients: new ClientService({
       clients: repositories.clients,

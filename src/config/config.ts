@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+import { durationSeconds } from './duration.js';
 import { operationsEnvSchema, toOperationsConfig, type OperationsConfig } from './operations-config.js';
 import { readSecret } from './read-secret.js';
 import { resolveSecrets, type Secrets } from './secrets.js';
@@ -18,6 +19,25 @@ export interface TokenLifetimes {
   session: number;
   interaction: number;
   grant: number;
+}
+
+/** Signing-key lifecycle timing, in seconds (see README, "Signing keys"). */
+export interface KeyPolicy {
+  /** Cache-Control max-age of the JWKS response: how long a verifier may hold a copy. */
+  jwksMaxAge: number;
+  /** How long a new key is published before it signs (at least jwksMaxAge). */
+  activationDelay: number;
+  /** How long a retired key stays published after the last token it signed has expired. */
+  retentionMargin: number;
+  /** Automatic rotation: the age at which a key is replaced; 0 turns it off. */
+  rotationInterval: number;
+}
+
+/** Serve HTTPS directly with these PEM files (re-read on SIGHUP). */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+  passphrase: string | undefined;
 }
 
 export interface Config {
@@ -40,6 +60,8 @@ export interface Config {
   operations: OperationsConfig;
   /** Dynamic client registration (RFC 7591): off, open to anyone, or with an initial access token. */
   dynamicRegistration: 'off' | 'open' | 'token';
+  keys: KeyPolicy;
+  tls: TlsFiles | undefined;
 }
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -79,6 +101,12 @@ const envSchema = z.object({
   ALLOW_HTTP_ISSUER: flag,
   ...operationsEnvSchema,
   DYNAMIC_REGISTRATION: z.enum(['off', 'open', 'token']).default('off'),
+  JWKS_MAX_AGE: durationSeconds(0).default(600),
+  KEY_ACTIVATION_DELAY: durationSeconds(0).optional(),
+  KEY_RETENTION_MARGIN: durationSeconds(0).default(300),
+  KEY_ROTATION_INTERVAL: durationSeconds(0).default(90 * 86_400),
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
 });
 
 export class ConfigError extends Error {
@@ -95,18 +123,21 @@ function isLoopbackHost(hostname: string): boolean {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   // Connection URLs carry passwords: they may come from files too.
+  const secret = (name: string) => asConfigError(() => readSecret(env, name));
   const parsed = envSchema.safeParse({
     ...env,
-    DATABASE_URL: readSecret(env, 'DATABASE_URL'),
-    REDIS_URL: readSecret(env, 'REDIS_URL'),
-    DATABASE_LISTEN_URL: readSecret(env, 'DATABASE_LISTEN_URL'),
-    METRICS_TOKEN: readSecret(env, 'METRICS_TOKEN'),
+    DATABASE_URL: secret('DATABASE_URL'),
+    REDIS_URL: secret('REDIS_URL'),
+    DATABASE_LISTEN_URL: secret('DATABASE_LISTEN_URL'),
+    METRICS_TOKEN: secret('METRICS_TOKEN'),
   });
+  const tlsPassphrase = secret('TLS_KEY_PASSPHRASE');
   if (!parsed.success) {
     throw new ConfigError(`invalid configuration: ${formatIssues(parsed.error)}`);
   }
   const e = parsed.data;
-  const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const tls = tlsFiles(e.TLS_CERT_FILE, e.TLS_KEY_FILE, tlsPassphrase);
+  const issuer = (e.ISSUER ?? `${tls ? 'https' : 'http'}://localhost:${e.PORT}`).replace(/\/+$/, '');
   const issuerUrl = new URL(issuer);
   if (issuerUrl.search || issuerUrl.hash) {
     throw new ConfigError('invalid configuration: ISSUER must not have a query or fragment');
@@ -116,8 +147,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       throw new ConfigError('invalid configuration: ISSUER must be https in production (ALLOW_HTTP_ISSUER=true permits http on a loopback host only)');
     }
   }
+  if (tls && issuerUrl.protocol !== 'https:') {
+    throw new ConfigError('invalid configuration: TLS_CERT_FILE is set, so ISSUER must be https');
+  }
+  const keys = keyPolicy(e);
   const dataDir = path.resolve(cwd, e.GATEHOUSE_DATA_DIR);
-  const secrets = resolveSecrets(env, { production: e.NODE_ENV === 'production', dataDir });
+  const secrets = asConfigError(() => resolveSecrets(env, { production: e.NODE_ENV === 'production', dataDir }));
 
   const config: Config = {
     nodeEnv: e.NODE_ENV,
@@ -147,8 +182,48 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     changeFeedPollMs: e.CHANGE_FEED_POLL_MS,
     operations: toOperationsConfig(e),
     dynamicRegistration: e.DYNAMIC_REGISTRATION,
+    keys,
+    tls,
   };
   return deepFreeze(config);
+}
+
+/** Secret settings fail as configuration errors (exit code 78), whatever the cause: a missing file, both NAME and NAME_FILE, a short key. */
+function asConfigError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`invalid configuration: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function tlsFiles(certFile: string | undefined, keyFile: string | undefined, passphrase: string | undefined): TlsFiles | undefined {
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) {
+    throw new ConfigError('invalid configuration: TLS_CERT_FILE and TLS_KEY_FILE go together');
+  }
+  return { certFile, keyFile, passphrase };
+}
+
+function keyPolicy(e: z.infer<typeof envSchema>): KeyPolicy {
+  // By default a new key signs only after every verifier's cached JWKS has expired, plus a margin
+  // for propagation to every instance and for clock skew.
+  const activationDelay = e.KEY_ACTIVATION_DELAY ?? e.JWKS_MAX_AGE + 300;
+  if (activationDelay < e.JWKS_MAX_AGE) {
+    throw new ConfigError(
+      'invalid configuration: KEY_ACTIVATION_DELAY must be at least JWKS_MAX_AGE, or verifiers could see tokens signed by a key they have not fetched yet',
+    );
+  }
+  if (e.KEY_ROTATION_INTERVAL !== 0 && e.KEY_ROTATION_INTERVAL <= activationDelay) {
+    throw new ConfigError('invalid configuration: KEY_ROTATION_INTERVAL must be longer than KEY_ACTIVATION_DELAY (or 0 to turn automatic rotation off)');
+  }
+  return {
+    jwksMaxAge: e.JWKS_MAX_AGE,
+    activationDelay,
+    retentionMargin: e.KEY_RETENTION_MARGIN,
+    rotationInterval: e.KEY_ROTATION_INTERVAL,
+  };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -3,6 +3,9 @@ import type { Middleware } from 'koa';
 
 import type { Logger } from '../services/logger.js';
 
+// Interaction ids travel in paths (/interaction/:uid, /auth/:uid to resume) and are cookie values.
+const INTERACTION_PATH = /^\/(interaction|auth)\/[^/]+/;
+
 export default function accessLog(logger: Logger): Middleware {
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
@@ -15,8 +18,8 @@ export default function accessLog(logger: Logger): Middleware {
         {
           request_id: ctx.state.requestId,
           method: ctx.method,
-          // The path without its query: queries can carry codes and tokens.
-          path: ctx.path,
+          // The path without its query (queries can carry codes and tokens) or interaction id.
+          path: ctx.path.replace(INTERACTION_PATH, '/$1/:uid'),
           route: oidc?.route,
           status: ctx.status,
           duration_ms: Math.round(durationMs * 100) / 100,

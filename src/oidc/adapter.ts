@@ -1,6 +1,7 @@
 // oidc-provider's storage adapter: one instance per model, over the oidc_models table, with
 // clients from the clients table (via the in-process catalog) and JWT access tokens found by
-// verification instead of storage.
+// verification instead of storage. Rows are keyed by the hash of the token value and hold no copy
+// of it (stored-payloads.ts).
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 
 import { AppError } from '../errors/app-error.js';
@@ -8,8 +9,10 @@ import type { ModelRow, ModelWrite, OidcModelRepository } from '../repositories/
 import type { Catalog } from '../services/catalog.js';
 import { accessTokenRevocationExpiry, type GrantRevoker } from '../services/grant-revocation.js';
 import type { RevocationList } from '../services/revocation-list.js';
+import { storageId, type TokenIdSealer } from '../services/token-ids.js';
 import { GRANT_ID_CLAIM, looksLikeJwt, type AccessTokenVerifier, type VerifiedAccessToken } from './access-token-verifier.js';
 import type { ClientMetadataMapper } from './client-metadata.js';
+import { protectPayload, restorePayload, restoreSealedPayload } from './stored-payloads.js';
 
 export interface AdapterDependencies {
   models: OidcModelRepository;
@@ -21,6 +24,7 @@ export interface AdapterDependencies {
   refreshTokenReuseGraceSeconds: number;
   /** Where dynamically registered clients (RFC 7591/7592) are kept; without it, the library may not write clients. */
   registeredClients?: { upsert(clientId: string, metadata: Record<string, unknown>): Promise<void>; destroy(clientId: string): Promise<void> };
+  tokenIds: TokenIdSealer;
 }
 
 /** Models whose second redemption is an attack (RFC 9700 §4.5, §4.14): the grant is revoked. */
@@ -57,22 +61,22 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
       if (looksLikeJwt(id)) {
         return JWT_CAPABLE.has(this.name) ? this.findJwt(id) : undefined;
       }
-      const row = await deps.models.find(this.name, id);
-      return row ? this.toPayload(row) : undefined;
+      const row = await deps.models.find(this.name, storageId(this.name, id));
+      return row ? this.withConsumption(row, restorePayload(id, row.payload)) : undefined;
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
       const row = await deps.models.findBy(this.name, 'uid', uid);
-      return row ? this.toPayload(row) : undefined;
+      return row ? this.restoreSealed(row) : undefined;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
       const row = await deps.models.findBy(this.name, 'user_code', userCode);
-      return row ? this.toPayload(row) : undefined;
+      return row ? this.restoreSealed(row) : undefined;
     }
 
     async consume(id: string): Promise<void> {
-      const result = await deps.models.consume(this.name, id);
+      const result = await deps.models.consume(this.name, storageId(this.name, id));
       if (result.consumed) return;
       // Another request redeemed it first (or it was already used): exactly one redemption wins.
       if (this.name === 'RefreshToken') {
@@ -107,7 +111,7 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
         const exp = deps.accessTokens.expiryOf(id);
         await deps.revocations.revoke('jti', id, exp ? new Date((exp + 60) * 1000) : accessTokenRevocationExpiry());
       }
-      await deps.models.destroy(this.name, id);
+      await deps.models.destroy(this.name, storageId(this.name, id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
@@ -139,10 +143,11 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
 
     private toRow(id: string, payload: AdapterPayload, expiresIn: number): ModelWrite {
       const str = (value: unknown) => (typeof value === 'string' ? value : null);
+      const stored = protectPayload(this.name, id, payload, deps.tokenIds);
       return {
         model: this.name,
-        id,
-        payload: payload as Record<string, unknown>,
+        id: stored.storedId,
+        payload: stored.payload,
         grant_id: str(payload.grantId),
         uid: this.name === 'Session' ? str(payload.uid) : null,
         user_code: str(payload.userCode),
@@ -152,8 +157,12 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
       };
     }
 
-    private toPayload(row: ModelRow): AdapterPayload {
-      const payload = { ...row.payload } as AdapterPayload;
+    private restoreSealed(row: ModelRow): AdapterPayload | undefined {
+      const payload = restoreSealedPayload(this.name, row.id, row.payload, deps.tokenIds);
+      return payload ? this.withConsumption(row, payload) : undefined;
+    }
+
+    private withConsumption(row: ModelRow, payload: AdapterPayload): AdapterPayload {
       if (row.consumed_at) {
         const graceMs = deps.refreshTokenReuseGraceSeconds * 1000;
         // A refresh token reused within the grace window is a benign concurrent refresh: let it reach

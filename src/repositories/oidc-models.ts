@@ -120,4 +120,44 @@ export class OidcModelRepository {
   async listByAccountAndClient(model: string, accountId: string, clientId: string): Promise<ModelRow[]> {
     return this.knex<ModelRow>(TABLE).where({ model, account_id: accountId, client_id: clientId }).andWhere(this.notExpired);
   }
+
+  /**
+   * Rows of `models` whose payload field `field` (a sealed id: {kek, ct}) is sealed under a KEK other
+   * than `kekId`, in primary-key order after `after` (for re-encryption in batches).
+   */
+  async listSealedNotUnder(
+    models: readonly string[],
+    field: string,
+    kekId: string,
+    after: { model: string; id: string } | undefined,
+    limit: number,
+  ): Promise<{ model: string; id: string; sealed: unknown }[]> {
+    const query = this.knex(TABLE)
+      .whereIn('model', [...models])
+      .whereRaw('payload -> ? ->> ? IS DISTINCT FROM ?', [field, 'kek', kekId])
+      .whereRaw('payload -> ? IS NOT NULL', [field])
+      .orderBy(['model', 'id'])
+      .limit(limit)
+      .select('model', 'id', this.knex.raw('payload -> ? AS sealed', [field]));
+    if (after) query.andWhereRaw('(model, id) > (?, ?)', [after.model, after.id]);
+    return query;
+  }
+
+  /** Replaces a sealed field, unless the row was rewritten meanwhile (then false: it is current anyway). */
+  async replaceSealed(model: string, id: string, field: string, expected: unknown, replacement: unknown): Promise<boolean> {
+    const updated = await this.knex(TABLE)
+      .where({ model, id })
+      .whereRaw('payload -> ? = ?::jsonb', [field, JSON.stringify(expected)])
+      .update({ payload: this.knex.raw('jsonb_set(payload, ?, ?::jsonb)', [`{${field}}`, JSON.stringify(replacement)]) });
+    return updated === 1;
+  }
+
+  /** The KEK ids sealed fields are still under. */
+  async sealedKekIds(models: readonly string[], field: string): Promise<string[]> {
+    const rows = (await this.knex(TABLE)
+      .whereIn('model', [...models])
+      .whereRaw('payload -> ? IS NOT NULL', [field])
+      .distinct(this.knex.raw('payload -> ? ->> ? AS kek', [field, 'kek']))) as { kek: string }[];
+    return rows.map((r) => r.kek);
+  }
 }

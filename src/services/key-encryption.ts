@@ -24,6 +24,11 @@ export class KeyEncryptor {
     return this.keks[0]!.id;
   }
 
+  /** The ids of every configured KEK, the encrypting one first (never the keys themselves). */
+  get kekIds(): string[] {
+    return this.keks.map((k) => k.id);
+  }
+
   /** `context` is bound into the ciphertext (AAD): a ciphertext moved to another row will not decrypt. */
   seal(plaintext: string, context: string): Sealed {
     const kek = this.keks[0]!;

@@ -9,6 +9,8 @@ export interface Page {
 
 export class FormBrowser {
   private readonly cookies = new Map<string, string>();
+  /** Every cookie the server ever set, in order (tests look for their values elsewhere). */
+  readonly cookieHistory: { name: string; value: string }[] = [];
 
   async get(url: string): Promise<Page> {
     return this.request(url, { method: 'GET' });
@@ -44,7 +46,10 @@ export class FormBrowser {
       const name = pair!.slice(0, eq).trim();
       const value = pair!.slice(eq + 1).trim();
       if (/expires=Thu, 01 Jan 1970/i.test(setCookie) || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
+      else {
+        this.cookies.set(name, value);
+        this.cookieHistory.push({ name, value });
+      }
     }
     return {
       status: response.status,

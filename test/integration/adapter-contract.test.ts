@@ -37,6 +37,7 @@ for (const kind of availableKinds()) {
         revocations: core.revocations,
         grants: core.grants,
         refreshTokenReuseGraceSeconds: 0,
+        tokenIds: core.tokenIds,
       });
     });
 
