@@ -1,5 +1,6 @@
 // Process entry: configuration → database → migrations → app → listen; graceful shutdown on signals.
 import { ConfigError, loadConfig } from './config/config.js';
+import { KeyDecryptionError } from './services/key-encryption.js';
 import { createLogger } from './services/logger.js';
 import { startServer } from './server.js';
 
@@ -45,11 +46,24 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
+  if (config.tls) {
+    // Certificate renewal (certbot's deploy hook, cert-manager): `kill -HUP` swaps it in for new
+    // connections without a restart; a bad renewal keeps the certificate in use.
+    process.on('SIGHUP', () => {
+      try {
+        running.reloadTls();
+        logger.info({ cert_file: config.tls?.certFile }, 'TLS certificate reloaded');
+      } catch (error) {
+        logger.error({ err: error }, 'TLS certificate reload failed; still serving the previous certificate');
+      }
+    });
+  }
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {
   process.stderr.write(`gatehouse: failed to start: ${(error as Error).message}\n`);
-  process.exit(1);
+  // A KEK that cannot decrypt the stored keys is a configuration error (EX_CONFIG), like a bad setting.
+  process.exit(error instanceof KeyDecryptionError ? 78 : 1);
 });

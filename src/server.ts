@@ -1,6 +1,7 @@
-// Starts a Gatehouse HTTP server for a configuration: database, migrations, app, listener, and a
+// Starts a Gatehouse HTTP(S) server for a configuration: database, migrations, app, listener, and a
 // graceful stop. Used by main.ts and by tests that need a real server process-in-process.
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 import { createApp, type GatehouseApp } from './app.js';
@@ -9,14 +10,17 @@ import { createDatabase, type Database } from './db/database.js';
 import { migrateLatest } from './db/migrate.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
 import type { Logger } from './services/logger.js';
+import { readTlsFiles } from './tls.js';
 
 export interface RunningServer {
   gatehouse: GatehouseApp;
   database: Database;
-  server: http.Server;
+  server: http.Server | https.Server;
   port: number;
   /** The port /metrics is served on when METRICS_PORT is set. */
   metricsPort: number | undefined;
+  /** Re-reads TLS_CERT_FILE and TLS_KEY_FILE (a renewed certificate) for new connections; false without TLS. */
+  reloadTls(): boolean;
   stop(deadlineMs?: number): Promise<void>;
 }
 
@@ -44,7 +48,10 @@ export async function startServer({
     const applied = await migrateLatest(database.knex, { serialise: database.kind === 'postgres' });
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');
     const gatehouse = await createApp({ config, database, logger });
-    const server = http.createServer(gatehouse.app.callback());
+    const tls = config.tls;
+    const server = tls
+      ? https.createServer({ ...readTlsFiles(tls), minVersion: 'TLSv1.2' }, gatehouse.app.callback())
+      : http.createServer(gatehouse.app.callback());
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
     server.requestTimeout = 30_000;
@@ -83,7 +90,13 @@ export async function startServer({
       })();
       return stopping;
     };
-    return { gatehouse, database, server, port, metricsPort: metricsServer?.port, stop };
+    const reloadTls = () => {
+      if (!tls) return false;
+      // Throws (keeping the certificate in use) when the new files are unreadable or do not match.
+      (server as https.Server).setSecureContext({ ...readTlsFiles(tls), minVersion: 'TLSv1.2' });
+      return true;
+    };
+    return { gatehouse, database, server, port, metricsPort: metricsServer?.port, stop, reloadTls };
   } catch (error) {
     if (!providedDatabase) await database.close().catch(() => {});
     throw error;

@@ -7,6 +7,7 @@ import { createCore, type Core } from '../core.js';
 import { createDatabase, type Database } from '../db/database.js';
 import { migrationStatus } from '../db/migrate.js';
 import { AppError } from '../errors/app-error.js';
+import { KeyDecryptionError } from '../services/key-encryption.js';
 import { createLogger } from '../services/logger.js';
 import { UsageError, type CliIo, type Command } from './command.js';
 import {
@@ -28,6 +29,7 @@ import {
   clientsUpdateCommand,
 } from './commands/clients.js';
 import { janitorCommand } from './commands/janitor.js';
+import { keysListCommand, keysRekeyCommand, keysRotateCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { registrationTokensCreateCommand, registrationTokensListCommand, registrationTokensRevokeCommand } from './commands/registration-tokens.js';
 import { rolesCreateCommand, rolesDeleteCommand, rolesListCommand, rolesShowCommand, rolesUpdateCommand } from './commands/roles.js';
@@ -87,6 +89,9 @@ export const COMMANDS: Command[] = [
   registrationTokensListCommand,
   registrationTokensRevokeCommand,
   janitorCommand,
+  keysListCommand,
+  keysRotateCommand,
+  keysRekeyCommand,
 ];
 
 function findCommand(args: string[]): { command: Command | undefined; rest: string[] } {
@@ -117,7 +122,8 @@ function overview(): string {
 
 function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;
-  if (error instanceof ConfigError) return EXIT.config;
+  // A KEK that cannot read the stored keys is a configuration error too.
+  if (error instanceof ConfigError || error instanceof KeyDecryptionError) return EXIT.config;
   if (error instanceof AppError) {
     if (error.code === 'invalid_input') return EXIT.usage;
     if (error.code === 'not_found') return EXIT.notFound;

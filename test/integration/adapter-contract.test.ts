@@ -4,6 +4,8 @@
 import { expect } from 'chai';
 import { errors, type Adapter } from 'oidc-provider';
 
+import { createHash } from 'node:crypto';
+
 import { createCore, type Core } from '../../src/core.js';
 import { createAdapterClass } from '../../src/oidc/adapter.js';
 import { AccessTokenVerifier } from '../../src/oidc/access-token-verifier.js';
@@ -76,6 +78,54 @@ for (const kind of availableKinds()) {
       expect(await adapter('Session').findByUid('uid-unknown')).to.equal(undefined);
       await adapter('DeviceCode').upsert('dc-1', { jti: 'dc-1', userCode: 'ABCD-EFGH' }, 60);
       expect((await adapter('DeviceCode').findByUserCode('ABCD-EFGH'))?.jti).to.equal('dc-1');
+    });
+
+    const storedRow = async (model: string, storedId: string) =>
+      (await testDb.database.knex('oidc_models').where({ model, id: storedId }).first()) as { id: string; payload: Record<string, unknown> } | undefined;
+    const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
+
+    for (const model of MODELS.filter((m) => m !== 'Grant')) {
+      it(`stores a ${model} under the SHA-256 of its id, with no copy of the id in the row`, async () => {
+        const id = `${model}-secret-value-0123456789`;
+        // An interaction's resume URL ends with its own id.
+        const extra = model === 'Interaction' ? { returnTo: `https://issuer.test/auth/${id}` } : {};
+        await adapter(model).upsert(id, { jti: id, kind: model, uid: `${model}-uid`, grantId: 'g-hash', ...extra }, 60);
+        expect(await testDb.database.knex('oidc_models').where({ model, id }).first()).to.equal(undefined);
+        const row = await storedRow(model, sha256(id));
+        expect(row, 'row under the hash').to.not.equal(undefined);
+        expect(JSON.stringify(row)).to.not.include(id);
+        expect((await adapter(model).find(id))?.jti).to.equal(id);
+        if (model === 'Interaction') expect((await adapter(model).find(id))?.returnTo).to.equal(`https://issuer.test/auth/${id}`);
+        await adapter(model).destroy(id);
+        expect(await storedRow(model, sha256(id))).to.equal(undefined);
+      });
+    }
+
+    it('keeps grant ids in clear: they are no credential, and JWTs (gid) and other rows (grant_id) refer to them', async () => {
+      await adapter('Grant').upsert('grant-clear', { jti: 'grant-clear', accountId: 'a', clientId: 'c' }, 60);
+      const row = await storedRow('Grant', 'grant-clear');
+      expect(row?.payload).to.not.have.property('jti');
+      expect((await adapter('Grant').find('grant-clear'))?.jti).to.equal('grant-clear');
+    });
+
+    it('seals the id of sessions and device codes to their own row: copied to another row it does not open', async () => {
+      await adapter('Session').upsert('sess-victim', { jti: 'sess-victim', uid: 'uid-victim', accountId: 'victim' }, 60);
+      await adapter('Session').upsert('sess-attacker', { jti: 'sess-attacker', uid: 'uid-attacker', accountId: 'attacker' }, 60);
+      const victim = await storedRow('Session', sha256('sess-victim'));
+      expect(victim?.payload.sealedJti).to.have.keys('kek', 'ct');
+      expect((await adapter('Session').findByUid('uid-attacker'))?.jti).to.equal('sess-attacker');
+      await testDb.database.knex('oidc_models')
+        .where({ model: 'Session', id: sha256('sess-attacker') })
+        .update({ payload: testDb.database.knex.raw("jsonb_set(payload, '{sealedJti}', ?::jsonb)", [JSON.stringify(victim!.payload.sealedJti)]) });
+      expect(await adapter('Session').findByUid('uid-attacker')).to.equal(undefined);
+      // Found by its own id (the cookie), a session needs no sealed id at all.
+      expect((await adapter('Session').find('sess-attacker'))?.accountId).to.equal('attacker');
+    });
+
+    it('keeps no copy of the session cookie in an interaction', async () => {
+      await adapter('Interaction').upsert('int-1', { jti: 'int-1', session: { accountId: 'a', uid: 'uid-s', cookie: 'session-cookie-value' } }, 60);
+      expect(JSON.stringify(await storedRow('Interaction', sha256('int-1')))).to.not.include('session-cookie-value');
+      expect((await adapter('Interaction').find('int-1'))?.session).to.deep.equal({ accountId: 'a', uid: 'uid-s' });
     });
 
     it('marks a consumed row as consumed', async () => {
