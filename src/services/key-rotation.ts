@@ -143,8 +143,10 @@ export class KeyRotation {
     now: number,
   ): Promise<string> {
     const { repository } = this.deps;
-    const immediate = activatesAt.getTime() <= now;
     const current = stateOf(records, alg, 'current', now);
+    // Without a current key nothing signs and no verifier holds anything: the new key signs at once.
+    if (!current) activatesAt = new Date(now);
+    const immediate = activatesAt.getTime() <= now;
     if (current) {
       await repository.scheduleRetirement(current.kid, activatesAt, addSeconds(activatesAt, retention), trx);
       if (immediate) await repository.setState(current.kid, 'retired', trx);
