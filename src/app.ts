@@ -15,6 +15,7 @@ import authorizationErrorConformance from './middleware/koa-authorization-error-
 import databaseUnavailable, { flagDatabaseOutages } from './middleware/koa-database-unavailable.js';
 import httpMetrics from './middleware/koa-http-metrics.js';
 import errorNormaliser from './middleware/koa-error-normaliser.js';
+import httpsExpected from './middleware/koa-https-expected.js';
 import initialAccessToken from './middleware/koa-initial-access-token.js';
 import jwksCaching from './middleware/koa-jwks-caching.js';
 import oauthErrorConformance from './middleware/koa-oauth-error-conformance.js';
@@ -161,6 +162,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
   provider.use(requestId({ trustProxy: config.trustProxy }));
   provider.use(accessLog(logger));
   provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
+  if (config.issuer.startsWith('https:')) provider.use(httpsExpected(logger));
   provider.use(jwksCaching({ path: new URL(provider.urlFor('jwks')).pathname, maxAgeSeconds: config.keys.jwksMaxAge }));
   provider.use(errorNormaliser(logger));
   provider.use(

@@ -12,6 +12,9 @@ export class FormBrowser {
   /** Every cookie the server ever set, in order (tests look for their values elsewhere). */
   readonly cookieHistory: { name: string; value: string }[] = [];
 
+  /** `headers` go with every request (e.g. what a reverse proxy adds). */
+  constructor(private readonly headers: Record<string, string> = {}) {}
+
   async get(url: string): Promise<Page> {
     return this.request(url, { method: 'GET' });
   }
@@ -37,6 +40,7 @@ export class FormBrowser {
 
   private async request(url: string, init: RequestInit): Promise<Page> {
     const headers = new Headers(init.headers);
+    for (const [name, value] of Object.entries(this.headers)) headers.set(name, value);
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (cookie) headers.set('cookie', cookie);
     const response = await fetch(url, { ...init, headers, redirect: 'manual' });
