@@ -19,6 +19,8 @@ export class KeyRing {
   private loaded: LoadedKeys | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Which keys sign and which only verify, as last handed to listeners. */
+  private published = '';
   private readonly listeners: ((keys: LoadedKeys) => void)[] = [];
 
   constructor(
@@ -34,6 +36,7 @@ export class KeyRing {
   /** Reads and decrypts the stored keys, then publishes what is valid now. */
   async reload(): Promise<LoadedKeys> {
     this.decrypted = await this.service.load();
+    this.published = '';
     return this.recompute();
   }
 
@@ -42,7 +45,12 @@ export class KeyRing {
     if (!this.decrypted) throw new Error('signing keys not loaded yet');
     const keys = keysAt(this.decrypted, now);
     this.loaded = keys;
-    for (const listener of this.listeners) listener(keys);
+    const published = keys.records.map((k) => `${k.kid}:${k.state}`).join(',');
+    // A timer that woke without a transition (the hourly wake-up) changes nothing for oidc-provider.
+    if (published !== this.published) {
+      this.published = published;
+      for (const listener of this.listeners) listener(keys);
+    }
     this.schedule(keys.nextTransitionAt, now);
     return keys;
   }
