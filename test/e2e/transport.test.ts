@@ -18,7 +18,7 @@ import { createLogger } from '../../src/services/logger.js';
 import { startServer } from '../../src/server.js';
 import { FormBrowser, formAction, hiddenField } from '../helpers/browser.js';
 import { createUser, createWebClient } from '../helpers/fixtures.js';
-import { startServerProcess, stopServerProcess } from '../helpers/server-process.js';
+import { MAIN, startServerProcess } from '../helpers/server-process.js';
 import { TEST_SECRETS, testConfig } from '../helpers/test-config.js';
 import { createTestDatabase, defaultKind, type TestDatabase } from '../helpers/test-database.js';
 import { freePort, startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -148,7 +148,7 @@ describe(`transport security (${defaultKind()})`, function () {
     copyFileSync(first.keyFile, keyFile);
     const port = await freePort();
     const base = `https://127.0.0.1:${port}`;
-    const child = await startServerProcess({
+    const child = await startServerProcess(MAIN, {
       ...TEST_SECRETS,
       NODE_ENV: 'production',
       GATEHOUSE_DATA_DIR: dataDir,
@@ -175,7 +175,7 @@ describe(`transport security (${defaultKind()})`, function () {
       expect(child.child.exitCode).to.equal(null);
       expect(child.output()).to.include('TLS certificate reloaded');
     } finally {
-      expect(await stopServerProcess(child)).to.equal(0);
+      expect(await child.stop()).to.equal(0);
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
