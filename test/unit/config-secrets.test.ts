@@ -45,6 +45,8 @@ describe('configuration of secrets', () => {
       GATEHOUSE_PEPPER_FILE: file('pepper', `${pepper}\n`),
       DATABASE_URL_FILE: file('db', 'postgres://gatehouse:s3cret@db.internal:5432/gatehouse\n'),
       REDIS_URL_FILE: file('redis', 'redis://:s3cret@redis.internal:6379\n'),
+      DATABASE_LISTEN_URL_FILE: file('listen', 'postgres://gatehouse:s3cret@db-direct.internal:5432/gatehouse\n'),
+      METRICS_TOKEN_FILE: file('metrics', `${'m'.repeat(40)}\n`),
       TLS_CERT_FILE: '/etc/gatehouse/tls.crt',
       TLS_KEY_FILE: '/etc/gatehouse/tls.key',
       TLS_KEY_PASSPHRASE_FILE: file('passphrase', 'pass phrase\n'),
@@ -55,6 +57,8 @@ describe('configuration of secrets', () => {
     expect(config.secrets.pepper.toString('utf8')).to.equal(pepper);
     expect(config.databaseUrl).to.equal('postgres://gatehouse:s3cret@db.internal:5432/gatehouse');
     expect(config.redisUrl).to.equal('redis://:s3cret@redis.internal:6379');
+    expect(config.operations.databaseListenUrl).to.equal('postgres://gatehouse:s3cret@db-direct.internal:5432/gatehouse');
+    expect(config.operations.metrics.token).to.equal('m'.repeat(40));
     expect(config.tls?.passphrase).to.equal('pass phrase');
     expect(config.secrets.generated).to.deep.equal([]);
   });
