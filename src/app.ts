@@ -146,7 +146,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
     logger,
   });
   const assets = createAssetsRouter();
-  const routes = adminRoutes({ ...core, listSigningKeys: () => core.repositories.keys.list() });
+  const routes = adminRoutes({ ...core, listSigningKeys: () => core.signingKeys.listPublished() });
   let openApi: Record<string, unknown> | undefined;
   const openApiDocument = () => (openApi ??= buildOpenApiDocument({ routes, issuer: config.issuer, version: '1.0.0' }));
   const renderDocs = createDocsRenderer(views, openApiDocument);

@@ -132,9 +132,14 @@ export function createCore({ config, database, logger }: { config: Config; datab
     feed,
     policy: config.keys,
     algsInUse,
-    retention: async () =>
+    // A key signs ID tokens (a client may ask for any algorithm) and the access tokens of the APIs using its algorithm.
+    retention: async (alg) =>
       retentionSeconds(
-        { idToken: config.ttl.idToken, accessToken: config.ttl.accessToken, apiAccessTokens: (await repositories.apis.list()).map((api) => api.accessTokenTtl) },
+        {
+          idToken: config.ttl.idToken,
+          accessToken: alg === config.accessTokenAlg ? config.ttl.accessToken : 0,
+          apiAccessTokens: (await repositories.apis.list()).filter((api) => api.signingAlg === alg).map((api) => api.accessTokenTtl),
+        },
         config.keys.retentionMargin,
       ),
   });

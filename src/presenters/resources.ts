@@ -5,7 +5,6 @@ import type { ApiRecord } from '../repositories/apis.js';
 import type { ClientRecord } from '../repositories/clients.js';
 import type { RegistrationTokenRecord } from '../repositories/registration-tokens.js';
 import type { RoleRecord } from '../repositories/roles.js';
-import type { SigningKeyRecord } from '../repositories/signing-keys.js';
 import type { UserRecord } from '../repositories/users.js';
 import type {
   ApiResponse,
@@ -17,6 +16,7 @@ import type {
   SigningKeyResponse,
   UserResponse,
 } from '../schemas/responses.js';
+import type { PublishedKeyInfo } from '../services/signing-keys.js';
 import type { GrantView, SessionView } from '../services/user-access.js';
 
 const iso = (date: Date) => date.toISOString();
@@ -123,7 +123,7 @@ export function presentSession(session: SessionView): SessionResponse {
   };
 }
 
-export function presentSigningKey(key: SigningKeyRecord): SigningKeyResponse {
+export function presentSigningKey(key: PublishedKeyInfo): SigningKeyResponse {
   return {
     kid: key.kid,
     alg: key.alg,

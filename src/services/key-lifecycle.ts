@@ -39,8 +39,8 @@ export function nextTransition(keys: readonly KeyTimes[], now: number): Date | u
 
 /**
  * How long a retired key must stay published: the longest lifetime of any token it may have signed
- * (ID tokens, the default access-token lifetime, every API's own), the verifiers' clock tolerance,
- * and the operator's margin.
+ * (ID tokens, the access tokens of the APIs signing with its algorithm), the verifiers' clock
+ * tolerance, and the operator's margin.
  */
 export function retentionSeconds(lifetimes: { idToken: number; accessToken: number; apiAccessTokens: readonly number[] }, marginSeconds: number): number {
   return Math.max(lifetimes.idToken, lifetimes.accessToken, ...lifetimes.apiAccessTokens) + CLOCK_TOLERANCE_SECONDS + marginSeconds;

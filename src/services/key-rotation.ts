@@ -15,8 +15,8 @@ export interface KeyRotationDependencies {
   keys: SigningKeyService;
   feed: ChangeFeed;
   policy: KeyPolicy;
-  /** Seconds a retired key stays published (see retentionSeconds in key-lifecycle.ts). */
-  retention(): Promise<number>;
+  /** Seconds a retired key of `alg` stays published (see retentionSeconds in key-lifecycle.ts). */
+  retention(alg: string): Promise<number>;
   /** The algorithms something signs with: ID tokens, the default access-token alg, every API's alg. */
   algsInUse(): Promise<string[]>;
 }
@@ -43,7 +43,7 @@ export class KeyRotation {
     }
     // Never write a key the configured KEKs could not read back, nor under a KEK the others lack.
     await keys.verifyDecryptable();
-    const retention = await this.deps.retention();
+    const retention = await this.retentionByAlg(targets);
     const prepared = await this.prepare(targets);
     const kids = await repository.withLock(async (trx) => {
       const now = Date.now();
@@ -57,7 +57,7 @@ export class KeyRotation {
       const activatesAt = new Date(now + (immediately ? 0 : policy.activationDelay * 1000));
       const changed: string[] = [];
       for (const alg of targets) {
-        changed.push(await this.scheduleSuccessor(trx, records, alg, prepared.get(alg)!, activatesAt, retention, now));
+        changed.push(await this.scheduleSuccessor(trx, records, alg, prepared.get(alg)!, activatesAt, retention.get(alg)!, now));
       }
       return changed;
     });
@@ -83,7 +83,7 @@ export class KeyRotation {
     const candidates = due(records, Date.now());
     if (!candidates.length) return [];
     await keys.verifyDecryptable(records);
-    const retention = await this.deps.retention();
+    const retention = await this.retentionByAlg(candidates);
     const prepared = await this.prepare(candidates);
     const kids = await repository.withLock(async (trx) => {
       const now = Date.now();
@@ -93,7 +93,7 @@ export class KeyRotation {
       for (const alg of due(locked, now).filter((a) => prepared.has(a))) {
         const current = stateOf(locked, alg, 'current', now)!;
         const activatesAt = new Date(Math.max(now + policy.activationDelay * 1000, current.activatesAt.getTime() + policy.rotationInterval * 1000));
-        changed.push(await this.scheduleSuccessor(trx, locked, alg, prepared.get(alg)!, activatesAt, retention, now));
+        changed.push(await this.scheduleSuccessor(trx, locked, alg, prepared.get(alg)!, activatesAt, retention.get(alg)!, now));
       }
       return changed;
     });
@@ -108,14 +108,14 @@ export class KeyRotation {
    */
   async maintain(): Promise<number> {
     const { repository, keys } = this.deps;
-    const retention = await this.deps.retention();
+    const retention = await this.retentionByAlg((await repository.list()).map((k) => k.alg));
     const changed = await repository.withLock(async (trx) => {
       const now = Date.now();
       const records = await repository.list(trx);
       let count = 0;
       for (const record of records) {
         if (!record.retiredAt || !record.removeAfter || effectiveState(record, now) === 'removed') continue;
-        const required = addSeconds(record.retiredAt, retention);
+        const required = addSeconds(record.retiredAt, retention.get(record.alg)!);
         if (record.removeAfter < required) {
           await repository.postponeRemoval(record.kid, required, trx);
           record.removeAfter = required;
@@ -126,6 +126,11 @@ export class KeyRotation {
     });
     if (changed) await this.publish(['maintenance']);
     return changed;
+  }
+
+  private async retentionByAlg(algs: string[]): Promise<Map<string, number>> {
+    const unique = [...new Set(algs)];
+    return new Map(await Promise.all(unique.map(async (alg) => [alg, await this.deps.retention(alg)] as const)));
   }
 
   private async prepare(algs: string[]): Promise<Map<string, PreparedKey>> {

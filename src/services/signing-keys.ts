@@ -29,6 +29,9 @@ export interface KeyInfo {
   removeAfter: Date | null;
 }
 
+/** A key that is still published (its state is never `removed`). */
+export type PublishedKeyInfo = Omit<KeyInfo, 'state'> & { state: KeyState };
+
 export interface LoadedKeys {
   /** Private JWKs in the order oidc-provider should prefer them (current first). */
   providerJwks: ProviderJwk[];
@@ -116,6 +119,11 @@ export class SigningKeyService {
   /** Every stored key with its state now (no decryption: for listing). */
   async list(now = Date.now()): Promise<KeyInfo[]> {
     return (await this.repository.list()).map((record) => toKeyInfo(record, now));
+  }
+
+  /** The keys in the JWKS now, with the state each is in now (what the CLI and the admin API show). */
+  async listPublished(now = Date.now()): Promise<PublishedKeyInfo[]> {
+    return (await this.list(now)).filter((k): k is PublishedKeyInfo => k.state !== 'removed');
   }
 
   /**

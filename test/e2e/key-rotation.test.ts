@@ -8,13 +8,15 @@ import { expect } from 'chai';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 
+import { adminApi, adminToken } from '../helpers/admin.js';
 import { createApi, createMachineClient, relyingParty } from '../helpers/fixtures.js';
 import { createTestDatabase, defaultKind, type TestDatabase } from '../helpers/test-database.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const API = 'https://orders.example.com';
-// The JWKS may be cached 1 s; a successor signs 2 s after it is published; access tokens live 6 s,
-// so a retired key stays 6 + 5 (clock tolerance) + 1 (margin) = 12 s; no scheduled rotation.
+// The JWKS may be cached 1 s; a successor signs 2 s after it is published; ID tokens and the test
+// API's access tokens live 6 s, so a retired PS256 key (the test API's algorithm, which nothing else
+// uses) stays 6 + 5 (clock tolerance) + 1 (margin) = 12 s; no scheduled rotation.
 const ENV = {
   JWKS_MAX_AGE: '1',
   KEY_ACTIVATION_DELAY: '2',
@@ -53,7 +55,7 @@ describe(`signing key rotation across instances (${defaultKind()})`, function ()
     a = await startTestServer({ testDatabase: testDb, env: ENV });
     // Embedded: "b" is the same instance, so every check below still runs (against one instance).
     b = defaultKind() === 'postgres' ? await startTestServer({ testDatabase: testDb, env: ENV }) : a;
-    await createApi(a.core, API, ['orders:read']);
+    await createApi(a.core, API, ['orders:read'], { alg: 'PS256' });
     const machine = await createMachineClient(a.core, [API]);
     workers.a = await relyingParty(a.issuer, machine.clientId, machine.clientSecret);
     workers.b = await relyingParty(b.issuer, machine.clientId, machine.clientSecret);
@@ -94,7 +96,8 @@ describe(`signing key rotation across instances (${defaultKind()})`, function ()
     const eventsOnB: number[] = [];
     b.core.feed.on('signing-key', () => eventsOnB.push(Date.now()));
 
-    const [successor] = await a.core.keyRotation.rotate({ algs: ['ES256'] });
+    expect(decodeProtectedHeader(before.token).alg).to.equal('PS256');
+    const [successor] = await a.core.keyRotation.rotate({ algs: ['PS256'] });
     const newKid = successor!.kid;
     const activatesAt = successor!.activatesAt.getTime();
 
@@ -141,6 +144,11 @@ describe(`signing key rotation across instances (${defaultKind()})`, function ()
     }
     const retiredInJwks = (await jwks(a)).keys.find((k) => k.kid === oldKid)!;
     expect(retiredInJwks.key_ops).to.deep.equal(['verify']);
+    // The admin API shows each key's state now, whether or not maintenance has recorded it yet.
+    const listed = await adminApi(b, await adminToken(b, 'admin:read'))<{ items: { kid: string; state: string }[] }>('GET', '/signing-keys');
+    expect(listed.status).to.equal(200);
+    expect(listed.body.items.find((k) => k.kid === newKid)?.state).to.equal('current');
+    expect(listed.body.items.find((k) => k.kid === oldKid)?.state).to.equal('retired');
 
     // The retired key leaves each JWKS, and only after the last token it signed has expired.
     const lastExpiryMs = Math.max(...issued.filter((t) => t.kid === oldKid).map((t) => t.exp)) * 1000;
@@ -159,7 +167,7 @@ describe(`signing key rotation across instances (${defaultKind()})`, function ()
       expect((await jwks(server)).kids).to.include(newKid);
     }
     for (const at of goneAt) expect(at).to.be.at.least(lastExpiryMs);
-    const listed = await a.core.signingKeys.list();
-    expect(listed.find((k) => k.kid === oldKid)?.state ?? 'removed').to.equal('removed');
+    const stored = await a.core.signingKeys.list();
+    expect(stored.find((k) => k.kid === oldKid)?.state ?? 'removed').to.equal('removed');
   });
 });

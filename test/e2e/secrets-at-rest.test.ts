@@ -45,7 +45,7 @@ describe(`no usable credential in a database dump or in the logs (${defaultKind(
   before(async () => {
     testDb = await createTestDatabase();
     const port = await freePort();
-    config = testConfig({ PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}` });
+    config = testConfig({ PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, DYNAMIC_REGISTRATION: 'token' });
     const sink = new PassThrough();
     sink.on('data', (chunk: Buffer) => (logs += chunk.toString()));
     // Everything the server logs, at the most talkative level.
@@ -105,7 +105,23 @@ describe(`no usable credential in a database dump or in the logs (${defaultKind(
     const badClient = await relyingParty(issuer, machine.clientId, wrongSecret);
     await oidc.clientCredentialsGrant(badClient, { scope: 'orders:read' }).catch(() => undefined);
 
-    // Registration and initial access tokens (RFC 7591/7592), stored through the same adapter.
+    // Dynamic registration (RFC 7591/7592) with an initial access token: a client secret and a
+    // registration access token come back, and the client reads itself with the latter.
+    const initial = (await core.registrationTokens.create({ description: 'dump test' })).token;
+    remember('initial access token (gatehouse registration-tokens)', initial);
+    const registration = await fetch(`${issuer}/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${initial}` },
+      body: JSON.stringify({ client_name: 'Dumped', redirect_uris: ['https://dumped.example.com/cb'] }),
+    });
+    expect(registration.status).to.equal(201);
+    const registered = (await registration.json()) as { client_secret: string; registration_access_token: string; registration_client_uri: string };
+    remember('client secret (dynamically registered)', registered.client_secret);
+    remember('registration access token', registered.registration_access_token);
+    const readBack = await fetch(registered.registration_client_uri, { headers: { authorization: `Bearer ${registered.registration_access_token}` } });
+    expect(readBack.status).to.equal(200);
+
+    // The library's own registration and initial access token models, stored through the adapter.
     const provider = running.gatehouse.provider;
     remember('initial access token', await new provider.InitialAccessToken({}).save());
     // (The library's types omit the constructor every BaseToken has.)

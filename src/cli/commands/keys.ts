@@ -18,7 +18,7 @@ export const keysListCommand: Command = {
   options: {},
   async run(ctx) {
     const core = await ctx.core();
-    const keys = (await core.signingKeys.list()).filter((k) => k.state !== 'removed').map(presentSigningKey);
+    const keys = (await core.signingKeys.listPublished()).map(presentSigningKey);
     return { json: { keys }, human: formatTable(keys, KEY_COLUMNS) };
   },
 };

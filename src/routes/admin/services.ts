@@ -1,9 +1,9 @@
 // What the admin routes work with: the same services the CLI uses.
-import type { SigningKeyRecord } from '../../repositories/signing-keys.js';
 import type { ApiService } from '../../services/apis.js';
 import type { ClientService } from '../../services/clients.js';
 import type { RegistrationTokenService } from '../../services/registration-tokens.js';
 import type { RoleService } from '../../services/roles.js';
+import type { PublishedKeyInfo } from '../../services/signing-keys.js';
 import type { UserAccessService } from '../../services/user-access.js';
 import type { UserService } from '../../services/users.js';
 
@@ -14,5 +14,6 @@ export interface AdminServices {
   roles: RoleService;
   userAccess: UserAccessService;
   registrationTokens: RegistrationTokenService;
-  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  /** With each key's state now (a successor becomes current at its activation, before anything is written). */
+  listSigningKeys(): Promise<PublishedKeyInfo[]>;
 }
