@@ -48,7 +48,11 @@ describe('store stays flat under short-lived tokens (scheduled janitor)', functi
       expect(counts.audit_events, `round ${round}`).to.equal(0);
     }
     const samples = parseMetrics(await server.running.gatehouse.metrics.registry.metrics());
-    expect(metricValue(samples, 'gatehouse_janitor_deleted_rows_total', { table: 'oidc_models' })).to.be.at.least(peaks.reduce((a, b) => a + b, 0));
+    // Some rows also leave by the library's own hand (finished interactions), so the janitor's count
+    // is bounded by the peaks rather than equal to their sum; it must have done real work every round.
+    const deleted = metricValue(samples, 'gatehouse_janitor_deleted_rows_total', { table: 'oidc_models' });
+    expect(deleted).to.be.at.least(peaks.length * 4 * 4);
+    expect(deleted).to.be.at.most(peaks.reduce((a, b) => a + b, 0));
     expect(metricValue(samples, 'gatehouse_janitor_runs_total', { result: 'completed' })).to.be.at.least(3);
   });
 });
