@@ -1,5 +1,6 @@
 // The composition root: wires configuration, database, services, oidc-provider and routers into
 // one Koa application. Nothing here is module-level state: tests build as many apps as they like.
+import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 
 import type { Config } from './config/config.js';
@@ -19,7 +20,9 @@ import httpsExpected from './middleware/koa-https-expected.js';
 import initialAccessToken from './middleware/koa-initial-access-token.js';
 import jwksCaching from './middleware/koa-jwks-caching.js';
 import oauthErrorConformance from './middleware/koa-oauth-error-conformance.js';
+import rateLimit from './middleware/koa-rate-limit.js';
 import registrationResponse from './middleware/koa-registration-response.js';
+import requestLimits from './middleware/koa-request-limits.js';
 import requestId from './middleware/koa-request-id.js';
 import securityHeaders from './middleware/koa-security-headers.js';
 import { createAdapterClass } from './oidc/adapter.js';
@@ -165,6 +168,21 @@ export async function createApp({ config, database, logger }: { config: Config; 
   if (config.issuer.startsWith('https:')) provider.use(httpsExpected(logger));
   provider.use(jwksCaching({ path: new URL(provider.urlFor('jwks')).pathname, maxAgeSeconds: config.keys.jwksMaxAge }));
   provider.use(errorNormaliser(logger));
+  const errorPage = async (ctx: Context, status: number, code: string, message: string) => {
+    ctx.type = 'html';
+    ctx.body = await views.render('error', { nonce: String(ctx.state.nonce ?? '') }, { title: views.messages().errorTitle, message, code, backUrl: '/' });
+    ctx.status = status;
+  };
+  provider.use(requestLimits({ renderPage: errorPage }));
+  provider.use(
+    rateLimit({
+      config: config.rateLimits,
+      store: core.rateLimits,
+      audit: core.audit,
+      logger,
+      renderPage: (ctx, message) => errorPage(ctx, 429, 'too_many_requests', message),
+    }),
+  );
   provider.use(
     databaseUnavailable({
       retryAfterSeconds: operations.unavailableRetryAfterSeconds,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 
 import { durationSeconds } from './duration.js';
 import { operationsEnvSchema, toOperationsConfig, type OperationsConfig } from './operations-config.js';
+import { rateLimitEnvSchema, toRateLimitConfig, type RateLimitConfig } from './rate-limit-config.js';
 import { readSecret } from './read-secret.js';
 import { resolveSecrets, type Secrets } from './secrets.js';
 
@@ -62,6 +63,7 @@ export interface Config {
   dynamicRegistration: 'off' | 'open' | 'token';
   keys: KeyPolicy;
   tls: TlsFiles | undefined;
+  rateLimits: RateLimitConfig;
 }
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -136,6 +138,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`invalid configuration: ${formatIssues(parsed.error)}`);
   }
   const e = parsed.data;
+  const rateLimitEnv = z.object(rateLimitEnvSchema).safeParse(env);
+  if (!rateLimitEnv.success) throw new ConfigError(`invalid configuration: ${formatIssues(rateLimitEnv.error)}`);
   const tls = tlsFiles(e.TLS_CERT_FILE, e.TLS_KEY_FILE, tlsPassphrase);
   const issuer = (e.ISSUER ?? `${tls ? 'https' : 'http'}://localhost:${e.PORT}`).replace(/\/+$/, '');
   const issuerUrl = new URL(issuer);
@@ -184,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     dynamicRegistration: e.DYNAMIC_REGISTRATION,
     keys,
     tls,
+    rateLimits: toRateLimitConfig(rateLimitEnv.data),
   };
   return deepFreeze(config);
 }

@@ -1,0 +1,72 @@
+// Bounds what reaches oidc-provider's endpoints: bodies over the limit get 413 (refused from
+// Content-Length before reading, or as soon as the limit is passed), and parameters with malformed
+// percent-encoding, invalid UTF-8, duplicates or overlong values get 400 invalid_request. The body
+// read here is handed to oidc-provider as the parsed request body, so it is read once.
+import type { Context, Middleware } from 'koa';
+
+import { BadParameters, parseParameters } from './oauth-request.js';
+
+/** oidc-provider's endpoints (its default paths; Gatehouse does not change them). */
+const OAUTH_PATH = /^\/(auth|token|me|request|device|reg|session\/end)(\/|$)/;
+export const MAX_BODY_BYTES = 64 * 1024;
+
+class TooLarge extends Error {}
+
+async function readBody(ctx: Context): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of ctx.req) {
+    received += (chunk as Buffer).length;
+    if (received > MAX_BODY_BYTES) throw new TooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, received);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export interface RequestLimitsOptions {
+  /** The error page for a browser at the authorization endpoint. */
+  renderPage(ctx: Context, status: number, code: string, message: string): Promise<void>;
+}
+
+export default function requestLimits({ renderPage }: RequestLimitsOptions): Middleware {
+  const refuse = async (ctx: Context, status: number, code: string, description: string) => {
+    ctx.set('Cache-Control', 'no-store');
+    if (status === 413) ctx.set('Connection', 'close');
+    if (ctx.method === 'GET' && /^\/auth(\/|$)/.test(ctx.path) && ctx.accepts('json', 'html') === 'html') {
+      await renderPage(ctx, status, code, description);
+      ctx.status = status;
+      return;
+    }
+    ctx.status = status;
+    ctx.body = { error: code, error_description: description };
+  };
+
+  return async (ctx, next) => {
+    if (!OAUTH_PATH.test(ctx.path)) return next();
+    try {
+      if (ctx.querystring) ctx.state.oauthQuery = parseParameters(ctx.querystring);
+      const hasBody = ctx.request.length !== undefined ? ctx.request.length > 0 : Boolean(ctx.get('transfer-encoding'));
+      if (hasBody && ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+        if ((ctx.request.length ?? 0) > MAX_BODY_BYTES) return await refuse(ctx, 413, 'invalid_request', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+        const form = ctx.request.is('application/x-www-form-urlencoded');
+        const json = ctx.request.is('application/json');
+        // Other content types are refused by oidc-provider without reading the body.
+        if (form || json) {
+          const text = utf8.decode(await readBody(ctx));
+          if (form) ctx.state.oauthParams = parseParameters(text);
+          ctx.request.body = text;
+        }
+      }
+    } catch (error) {
+      if (error instanceof TooLarge) return refuse(ctx, 413, 'invalid_request', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
+      if (error instanceof BadParameters) return refuse(ctx, 400, 'invalid_request', error.message);
+      if (error instanceof TypeError) return refuse(ctx, 400, 'invalid_request', 'the request body must be UTF-8');
+      // The client went away in the middle of its body: nothing to answer, but no server error either.
+      if (ctx.req.destroyed || (error as { code?: string }).code === 'ECONNRESET') return refuse(ctx, 400, 'invalid_request', 'the request body was incomplete');
+      throw error;
+    }
+    await next();
+  };
+}
