@@ -30,6 +30,7 @@ import { AccessTokenVerifier } from './oidc/access-token-verifier.js';
 import { withDatabaseAvailability } from './oidc/availability.js';
 import { createOutboundFetch } from './oidc/outbound-fetch.js';
 import { ClientMetadataMapper } from './oidc/client-metadata.js';
+import { limitUserCodeGuessing } from './oidc/device-flow.js';
 import { createProvider } from './oidc/provider.js';
 import { REGISTRATION_PATH } from './oidc/registration.js';
 import { auditTokenReuse } from './oidc/reuse-audit.js';
@@ -42,6 +43,7 @@ import { createAssetsRouter } from './routes/assets.js';
 import { createHealthRouter } from './routes/health.js';
 import { createInteractionRouter } from './routes/interaction.js';
 import { createMetricsRouter } from './routes/metrics.js';
+import { BackchannelLogoutSender } from './services/backchannel-logout.js';
 import { JanitorSchedule } from './services/janitor.js';
 import { SIGNING_KEY_TOPIC } from './services/key-ring.js';
 import type { Logger } from './services/logger.js';
@@ -59,6 +61,8 @@ export interface GatehouseApp {
   beginShutdown(): void;
   /** Stops background work. The database is the caller's to close. */
   close(): Promise<void>;
+  /** Back-channel logout deliveries (tests wait for them to settle). */
+  logoutSender: BackchannelLogoutSender;
 }
 
 export async function createApp({ config, database, logger }: { config: Config; database: Database; logger: Logger }): Promise<GatehouseApp> {
@@ -104,6 +108,23 @@ export async function createApp({ config, database, logger }: { config: Config; 
     tokenIds: core.tokenIds,
   }));
   const views = new ViewRenderer({ brand: { name: 'Gatehouse', color: '#3451b2' }, cache: config.nodeEnv === 'production' });
+  const outboundFetch = createOutboundFetch({
+    timeoutMs: operations.outboundHttpTimeoutMs,
+    observe: (outcome, seconds) => {
+      metrics.outboundRequests.inc({ outcome });
+      metrics.outboundDuration.observe({ outcome }, seconds);
+    },
+  });
+  const logoutSender = new BackchannelLogoutSender({
+    fetch: outboundFetch,
+    ...config.protocol.backchannelLogout,
+    onOutcome: (delivery, outcome, detail) => {
+      const fields = { client_id: delivery.clientId, uri: delivery.uri, attempt: detail.attempt, error: detail.error };
+      if (outcome === 'failed') logger.warn(fields, 'back-channel logout could not be delivered; giving up');
+      else if (outcome === 'retrying') logger.info(fields, 'back-channel logout delivery failed; will retry');
+      else logger.debug(fields, 'back-channel logout delivered');
+    },
+  });
   const provider = createProvider({
     config,
     adapter,
@@ -113,13 +134,13 @@ export async function createApp({ config, database, logger }: { config: Config; 
     consents: core.repositories.consents,
     hasher: core.hasher,
     views,
-    fetch: createOutboundFetch({
-      timeoutMs: operations.outboundHttpTimeoutMs,
-      observe: (outcome, seconds) => {
-        metrics.outboundRequests.inc({ outcome });
-        metrics.outboundDuration.observe({ outcome }, seconds);
-      },
-    }),
+    fetch: outboundFetch,
+    sendLogoutToken: (delivery) => logoutSender.send(delivery),
+    clientView: async (clientId) => {
+      const record = await catalog.client(clientId);
+      const logo = record?.metadata.logo_uri;
+      return { name: record?.name ?? clientId, logoUri: typeof logo === 'string' ? logo : undefined, unverified: record?.dynamic ?? false };
+    },
   });
   recordProviderEvents(provider, metrics);
   auditTokenReuse(provider, core.audit);
@@ -205,6 +226,16 @@ export async function createApp({ config, database, logger }: { config: Config; 
       provider.use(initialAccessToken({ path: REGISTRATION_PATH, issuer: config.issuer, tokens: core.registrationTokens, audit: core.audit }));
     }
   }
+  provider.use(
+    limitUserCodeGuessing({
+      path: new URL(provider.urlFor('code_verification')).pathname,
+      limiter: core.rateLimits.create('device-user-code', {
+        points: config.protocol.deviceUserCodeAttempts,
+        durationSeconds: config.protocol.deviceUserCodeWindowSeconds,
+      }),
+      views,
+    }),
+  );
   provider.use(health.routes());
   // With METRICS_PORT, /metrics lives on its own listener (server.ts); otherwise here, only behind METRICS_TOKEN.
   if (operations.metrics.port === undefined && operations.metrics.token) {
@@ -236,6 +267,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
     provider,
     core,
     metrics,
+    logoutSender,
     beginShutdown() {
       shuttingDown = true;
     },
@@ -243,6 +275,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
       shuttingDown = true;
       clearInterval(pruneTimer);
       await janitorSchedule.stop();
+      await logoutSender.stop();
       stopObservingQueries();
       keyRing.stop();
       await core.keyMaintenance.stop();

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { durationSeconds } from './duration.js';
 import { operationsEnvSchema, toOperationsConfig, type OperationsConfig } from './operations-config.js';
 import { rateLimitEnvSchema, toRateLimitConfig, type RateLimitConfig } from './rate-limit-config.js';
+import { protocolEnvSchema, toProtocolConfig, type ProtocolConfig } from './protocol-config.js';
 import { readSecret } from './read-secret.js';
 import { resolveSecrets, type Secrets } from './secrets.js';
 
@@ -59,6 +60,8 @@ export interface Config {
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   changeFeedPollMs: number;
   operations: OperationsConfig;
+  /** DPoP, PAR, the device flow and back-channel logout. */
+  protocol: ProtocolConfig;
   /** Dynamic client registration (RFC 7591): off, open to anyone, or with an initial access token. */
   dynamicRegistration: 'off' | 'open' | 'token';
   keys: KeyPolicy;
@@ -102,6 +105,7 @@ const envSchema = z.object({
   CHANGE_FEED_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   ALLOW_HTTP_ISSUER: flag,
   ...operationsEnvSchema,
+  ...protocolEnvSchema,
   DYNAMIC_REGISTRATION: z.enum(['off', 'open', 'token']).default('off'),
   JWKS_MAX_AGE: durationSeconds(0).default(600),
   KEY_ACTIVATION_DELAY: durationSeconds(0).optional(),
@@ -185,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_ITERATIONS, parallelism: e.ARGON2_PARALLELISM },
     changeFeedPollMs: e.CHANGE_FEED_POLL_MS,
     operations: toOperationsConfig(e),
+    protocol: asConfigError(() => toProtocolConfig(e, env, secrets.cookieKeys[0]!)),
     dynamicRegistration: e.DYNAMIC_REGISTRATION,
     keys,
     tls,

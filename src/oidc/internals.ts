@@ -5,8 +5,11 @@ import introspectionSteps from 'oidc-provider/lib/actions/introspection.js';
 import { put as registrationUpdateSteps } from 'oidc-provider/lib/actions/registration.js';
 import revocationSteps from 'oidc-provider/lib/actions/revocation.js';
 import initializeKeystore from 'oidc-provider/lib/helpers/initialize_keystore.js';
+import validateDpop, { checkDpopReplay } from 'oidc-provider/lib/helpers/validate_dpop.js';
 import rejectStructuredTokens from 'oidc-provider/lib/shared/reject_structured_tokens.js';
+import type { KoaContextWithOIDC } from 'oidc-provider';
 import type Provider from 'oidc-provider';
+import { randomUUID } from 'node:crypto';
 
 /**
  * oidc-provider refuses to introspect or revoke JWT access tokens because it does not store them.
@@ -71,4 +74,50 @@ export function compareHashedSecretOnClientUpdate(): void {
 
 interface RegistrationContext {
   oidc: { body: unknown; client: { clientId: string; compareClientSecret(secret: string): Promise<boolean> } };
+}
+
+/**
+ * The library posts logout tokens itself and makes the user's logout wait for every client's
+ * answer. Here the token is signed as the library would, then handed to `deliver`, which sends
+ * it in the background (with retries): the logout page never waits for a client.
+ */
+export function deliverBackchannelLogoutInBackground(
+  provider: Provider,
+  deliver: (delivery: { clientId: string; uri: string; logoutToken: string }) => void,
+): void {
+  const prototype = provider.Client.prototype as unknown as { backchannelLogout(this: LogoutClient, sub: string, sid: string): Promise<void> };
+  if (typeof prototype.backchannelLogout !== 'function') throw new Error('oidc-provider internals changed: Client#backchannelLogout not found');
+  prototype.backchannelLogout = async function backchannelLogout(sub, sid) {
+    const IdToken = provider.IdToken as unknown as new (claims: object, options: object) => LogoutTokenBuilder;
+    const token = new IdToken({ sub }, { client: this, ctx: undefined });
+    token.mask = { sub: null };
+    token.set('events', { 'http://schemas.openid.net/event/backchannel-logout': {} });
+    token.set('jti', randomUUID());
+    if (this.backchannelLogoutSessionRequired) token.set('sid', sid);
+    deliver({ clientId: this.clientId, uri: this.backchannelLogoutUri, logoutToken: await token.issue({ use: 'logout' }) });
+  };
+}
+
+interface LogoutClient {
+  clientId: string;
+  backchannelLogoutUri: string;
+  backchannelLogoutSessionRequired?: boolean;
+}
+
+interface LogoutTokenBuilder {
+  mask: object;
+  set(name: string, value: unknown): void;
+  issue(options: { use: string }): Promise<string>;
+}
+
+/**
+ * A DPoP proof at the token endpoint for a grant type Gatehouse registers itself (token exchange):
+ * checked exactly like the library's own grants (signature, typ, htm, htu, iat or nonce, replay).
+ * Undefined when the request has no DPoP header.
+ */
+export async function verifyTokenEndpointDpop(ctx: KoaContextWithOIDC): Promise<{ thumbprint: string; jti: string } | undefined> {
+  const provider = ctx.oidc.provider;
+  const proof = (await validateDpop(provider, ctx)) as { thumbprint: string; jti: string } | undefined;
+  if (proof) await checkDpopReplay(provider, ctx, proof, ctx.oidc.client!.clientId);
+  return proof;
 }

@@ -10,9 +10,17 @@ import type { ClientSecretHasher } from '../services/client-secrets.js';
 import type { KeyRing } from '../services/key-ring.js';
 import type { UserService } from '../services/users.js';
 import type { ViewRenderer } from '../ui/views.js';
+import { deviceFlowFeature } from './device-flow.js';
+import { fapiCodeTtl, fapiProfileOf, FAPI_CLIENT_PROPERTY } from './fapi.js';
 import { GRANT_ID_CLAIM } from './access-token-verifier.js';
 import { STANDARD_CLAIMS, createFindAccount } from './find-account.js';
-import { allowStructuredTokenIntrospection, compareHashedSecretOnClientUpdate, installClientSecretComparison, replaceSigningKeys } from './internals.js';
+import {
+  allowStructuredTokenIntrospection,
+  compareHashedSecretOnClientUpdate,
+  deliverBackchannelLogoutInBackground,
+  installClientSecretComparison,
+  replaceSigningKeys,
+} from './internals.js';
 import { registrationConfiguration } from './registration.js';
 import { createResourceServerPolicy } from './resource-servers.js';
 import { createTokenPolicies } from './token-policies.js';
@@ -28,6 +36,10 @@ export interface ProviderDependencies {
   views: ViewRenderer;
   /** For clients' jwks_uri and sector_identifier_uri: timed out and measured (outbound-fetch.ts). */
   fetch?: Configuration['fetch'];
+  /** Sends back-channel logout tokens in the background (with retries). */
+  sendLogoutToken: (delivery: { clientId: string; uri: string; logoutToken: string }) => void;
+  /** How the device pages show a client. */
+  clientView: (clientId: string) => Promise<{ name: string; logoUri?: string | undefined; unverified: boolean }>;
 }
 
 // Asymmetric algorithms only: client secrets are stored hashed, so nothing can be keyed on them.
@@ -85,11 +97,31 @@ export function createProvider(deps: ProviderDependencies): Provider {
       long: { httpOnly: true, sameSite: 'lax', secure, signed: true },
       short: { httpOnly: true, sameSite: 'lax', secure, signed: true },
     },
-    extraClientMetadata: registration.extraClientMetadata,
+    extraClientMetadata: {
+      ...registration.extraClientMetadata,
+      properties: [...(registration.extraClientMetadata?.properties ?? []), FAPI_CLIENT_PROPERTY],
+    },
     extraTokenClaims: resourceServers.extraTokenClaims as Configuration['extraTokenClaims'],
     features: {
       ...registration.features,
       devInteractions: { enabled: false },
+      // RFC 9126: open to every client; require_pushed_authorization_requests makes it mandatory for one.
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false, allowUnregisteredRedirectUris: false },
+      // RFC 9449: nonces are stateless, keyed by a secret every instance shares; replayed proofs are
+      // caught through the ReplayDetection model (the database), so across instances too.
+      dPoP: {
+        enabled: true,
+        nonceSecret: config.protocol.dpop.nonceSecret,
+        requireNonce: () => config.protocol.dpop.requireNonce,
+        allowReplay: false,
+      },
+      deviceFlow: deviceFlowFeature({ views, clientView: deps.clientView }),
+      backchannelLogout: { enabled: true },
+      // JAR (RFC 9101): signed request objects for every client, required per client (require_signed_request_object).
+      requestObjects: { enabled: true, requireSignedRequestObject: false },
+      // JARM: response_mode=jwt (and query.jwt, fragment.jwt, form_post.jwt) for every client.
+      jwtResponseModes: { enabled: true },
+      fapi: { enabled: true, profile: fapiProfileOf as never },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: tokenPolicies.introspectionAllowed as never },
       revocation: { enabled: true, allowedPolicy: tokenPolicies.revocationAllowed as never },
@@ -164,7 +196,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
     ttl: {
       AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken,
       ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken,
-      AuthorizationCode: config.ttl.authorizationCode,
+      AuthorizationCode: (_ctx, _code, client) => fapiCodeTtl(client, config.ttl.authorizationCode),
+      DeviceCode: config.protocol.deviceCodeTtl,
       IdToken: config.ttl.idToken,
       Interaction: config.ttl.interaction,
       Session: config.ttl.session,
@@ -187,5 +220,6 @@ export function createProvider(deps: ProviderDependencies): Provider {
     return deps.hasher.matches(presented, active.map((s) => s.hash));
   });
   deps.keys.onReload((keys) => replaceSigningKeys(provider, keys.providerJwks));
+  deliverBackchannelLogoutInBackground(provider, deps.sendLogoutToken);
   return provider;
 }

@@ -44,9 +44,29 @@ export function presentClient(client: ClientRecord, clientSecret?: string): Clie
     is_admin: client.isAdmin,
     dynamic: client.dynamic,
     ...Object.fromEntries(Object.entries(links).filter(([, v]) => v !== undefined)),
+    ...presentSecurityProfile(m),
     secrets: client.secretHashes.map((s) => ({ created_at: iso(s.createdAt), expires_at: isoOrNull(s.expiresAt) })),
     created_at: iso(client.createdAt),
     updated_at: iso(client.updatedAt),
+  };
+}
+
+/** The per-client protocol settings: PAR, DPoP, JAR, JARM, back-channel logout, FAPI, token exchange. */
+function presentSecurityProfile(m: ClientRecord['metadata']) {
+  const jwks = m.jwks as { keys: Record<string, unknown>[] } | undefined;
+  const optionalFields = {
+    jwks: jwks && Array.isArray(jwks.keys) ? { keys: jwks.keys } : undefined,
+    authorization_signed_response_alg: optional(m.authorization_signed_response_alg),
+    backchannel_logout_uri: optional(m.backchannel_logout_uri),
+    backchannel_logout_session_required: typeof m.backchannel_logout_uri === 'string' ? m.backchannel_logout_session_required === true : undefined,
+    fapi_profile: optional(m.fapi_profile),
+    token_exchange_subject_audiences: Array.isArray(m.token_exchange_subject_audiences) ? strings(m.token_exchange_subject_audiences) : undefined,
+  };
+  return {
+    require_pushed_authorization_requests: m.require_pushed_authorization_requests === true,
+    dpop_bound_access_tokens: m.dpop_bound_access_tokens === true,
+    require_signed_request_object: m.require_signed_request_object === true,
+    ...Object.fromEntries(Object.entries(optionalFields).filter(([, v]) => v !== undefined)),
   };
 }
 

@@ -25,6 +25,15 @@ export const clientResponseSchema = z
     policy_uri: z.string().optional(),
     tos_uri: z.string().optional(),
     jwks_uri: z.string().optional(),
+    jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())) }).optional(),
+    require_pushed_authorization_requests: z.boolean(),
+    dpop_bound_access_tokens: z.boolean(),
+    require_signed_request_object: z.boolean(),
+    authorization_signed_response_alg: z.string().optional(),
+    backchannel_logout_uri: z.string().optional(),
+    backchannel_logout_session_required: z.boolean().optional(),
+    fapi_profile: z.string().optional().meta({ description: 'The security profile the client is held to (FAPI 2.0).' }),
+    token_exchange_subject_audiences: z.array(z.string()).optional().meta({ description: 'Token exchange: the APIs whose tokens the client may exchange.' }),
     secrets: z
       .array(z.strictObject({ created_at: timestamp, expires_at: timestamp.nullable() }))
       .meta({ description: 'The secrets that currently work (never their values): more than one during a rotation overlap.' }),

@@ -53,6 +53,16 @@ export const httpsUrlSchema = z
     }
   }, 'must be an https URL without a fragment');
 
+/** A URL Gatehouse calls with a notification (back-channel logout): https, or http on a loopback host. */
+export const notificationUriSchema = z
+  .string()
+  .max(2000)
+  .refine((value) => {
+    const url = URL.parse(value);
+    if (!url || url.username || url.password || value.includes('#')) return false;
+    return url.protocol === 'https:' ? !!url.hostname : url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+  }, 'must be an https URL (or http on a loopback host) without a fragment');
+
 /** An API identifier (the audience of its tokens): an absolute URI without a fragment (RFC 8707). */
 export const apiIdentifierSchema = z
   .string()

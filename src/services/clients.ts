@@ -25,7 +25,7 @@ import { ADMIN_SCOPES } from './admin-api.js';
 import type { AuditLog } from './audit-log.js';
 import { CLIENT_TOPIC } from './catalog.js';
 import type { ChangeFeed } from './change-feed.js';
-import { definedOnly, inputOf, preservedMetadata } from './client-input.js';
+import { definedOnly, inputOf, mergeSecurityProfile, preservedMetadata } from './client-input.js';
 import { generateClientSecret, type ClientSecretHasher } from './client-secrets.js';
 import { randomAlphanumeric } from './random-id.js';
 
@@ -138,6 +138,7 @@ export class ClientService {
       logoUri: patch.logoUri === null ? undefined : (patch.logoUri ?? before.logoUri),
       policyUri: patch.policyUri === null ? undefined : (patch.policyUri ?? before.policyUri),
       tosUri: patch.tosUri === null ? undefined : (patch.tosUri ?? before.tosUri),
+      ...mergeSecurityProfile(before, patch),
     };
     const parsed = parseInput(createClientSchema, merged);
     if (parsed.isAdmin) await this.deps.adminApi.ensure();
@@ -237,6 +238,8 @@ export class ClientService {
       }
     }
     const authMethod = parsed.public ? 'none' : (parsed.tokenEndpointAuthMethod ?? 'client_secret_basic');
+    if (parsed.tokenExchangeSubjectApis) await this.resolveApis(parsed.tokenExchangeSubjectApis, 'tokenExchangeSubjectApis');
+    const fapi = parsed.fapiProfile === '2.0';
     const metadata: ClientMetadata = {
       client_name: parsed.name,
       application_type: parsed.redirectUris.some((uri) => kindOf(uri) === 'private-use') ? 'native' : 'web',
@@ -250,6 +253,16 @@ export class ClientService {
       logo_uri: parsed.logoUri,
       policy_uri: parsed.policyUri,
       tos_uri: parsed.tosUri,
+      jwks: parsed.jwks,
+      // FAPI 2.0 implies pushed requests and DPoP-bound tokens.
+      require_pushed_authorization_requests: parsed.requirePushedAuthorizationRequests || fapi || undefined,
+      dpop_bound_access_tokens: parsed.dpopBoundAccessTokens || fapi || undefined,
+      require_signed_request_object: parsed.requireSignedRequestObject || undefined,
+      authorization_signed_response_alg: parsed.authorizationSignedResponseAlg,
+      backchannel_logout_uri: parsed.backchannelLogoutUri,
+      backchannel_logout_session_required: parsed.backchannelLogoutUri ? (parsed.backchannelLogoutSessionRequired ?? false) : undefined,
+      fapi_profile: parsed.fapiProfile,
+      token_exchange_subject_audiences: parsed.tokenExchangeSubjectApis?.length ? [...new Set(parsed.tokenExchangeSubjectApis)] : undefined,
     };
     for (const key of Object.keys(metadata)) if (metadata[key] === undefined) delete metadata[key];
     return { name: parsed.name, metadata, apis, introspectFor, authMethod };

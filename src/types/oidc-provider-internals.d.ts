@@ -17,3 +17,7 @@ declare module 'oidc-provider/lib/helpers/initialize_keystore.js' {
 declare module 'oidc-provider/lib/actions/registration.js' {
   export const put: unknown[];
 }
+declare module 'oidc-provider/lib/helpers/validate_dpop.js' {
+  export default function validateDpop(provider: unknown, ctx: unknown, accessToken?: string): Promise<unknown>;
+  export function checkDpopReplay(provider: unknown, ctx: unknown, dPoP: unknown, clientId: string, ErrorClass?: unknown): Promise<void>;
+}

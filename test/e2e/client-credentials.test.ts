@@ -35,7 +35,7 @@ describe('client credentials, JWKS validation, introspection and revocation', ()
     expect(metadata.issuer).to.equal(server.issuer);
     expect(metadata.response_types_supported).to.deep.equal(['code']);
     expect(metadata.code_challenge_methods_supported).to.deep.equal(['S256']);
-    expect(metadata.grant_types_supported).to.have.members(['authorization_code', 'refresh_token', 'client_credentials']);
+    expect(metadata.grant_types_supported).to.include.members(['authorization_code', 'refresh_token', 'client_credentials']);
     expect(metadata.authorization_response_iss_parameter_supported).to.equal(true);
     expect(metadata.token_endpoint_auth_methods_supported).to.not.include('client_secret_jwt');
     expect(metadata.introspection_endpoint).to.equal(`${server.issuer}/token/introspection`);

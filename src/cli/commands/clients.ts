@@ -3,6 +3,7 @@ import { presentClient } from '../../presenters/resources.js';
 import { GRANT_TYPES, type CreateClientInput, type UpdateClientInput } from '../../schemas/client.js';
 import { list, str, UsageError, type Command } from '../command.js';
 import { formatRecord, formatTable } from '../format.js';
+import { PROFILE_OPTIONS, PROFILE_USAGE, profileInput } from '../client-profile-options.js';
 import { booleanFilter, nextPageNote, PAGE_OPTIONS, PAGE_USAGE, pageOf, wholeNumber } from '../options.js';
 
 const SECRET_NOTE = '\n\nStore the client_secret now: it is shown only once and cannot be recovered.';
@@ -25,6 +26,7 @@ export const clientsCreateCommand: Command = {
     '    [--grant-types authorization_code,refresh_token,client_credentials] [--scope "openid profile email a b"]',
     '    [--public] [--api URI]... [--introspect-for URI] [--auth-method client_secret_basic|client_secret_post|private_key_jwt]',
     '    [--jwks-uri URL] [--logo-uri URL] [--policy-uri URL] [--tos-uri URL] [--admin]',
+    PROFILE_USAGE,
     '',
     '  --api URI             the client may request tokens for this API (the first is its default)',
     '  --introspect-for URI  a resource server\'s own client: may introspect tokens for that API, nothing else',
@@ -46,6 +48,7 @@ export const clientsCreateCommand: Command = {
     'policy-uri': { type: 'string' },
     'tos-uri': { type: 'string' },
     admin: { type: 'boolean' },
+    ...PROFILE_OPTIONS,
   },
   async run(ctx, values) {
     const name = str(values.name) ?? (values.admin === true ? 'Admin client' : undefined);
@@ -67,6 +70,7 @@ export const clientsCreateCommand: Command = {
       policyUri: str(values['policy-uri']),
       tosUri: str(values['tos-uri']),
       isAdmin: values.admin === true,
+      ...profileInput(values),
     });
     const shown = presentClient(client, clientSecret);
     const adminNote = client.isAdmin
@@ -116,6 +120,7 @@ export const clientsUpdateCommand: Command = {
     'gatehouse clients update CLIENT_ID [--name NAME] [--redirect-uri URI]... [--post-logout-redirect-uri URI]...',
     '    [--grant-types G1,G2] [--scope "a b"] [--api URI]... [--auth-method client_secret_basic|client_secret_post]',
     '    [--jwks-uri URL|--no-jwks-uri] [--logo-uri URL|--no-logo-uri] [--policy-uri URL|--no-policy-uri] [--tos-uri URL|--no-tos-uri]',
+    PROFILE_USAGE,
     '',
     '  Repeated options (--redirect-uri, --api) replace the whole list. New --api or --grant-types without --scope',
     '  reset the scope to the default for them.',
@@ -136,6 +141,7 @@ export const clientsUpdateCommand: Command = {
     'no-logo-uri': { type: 'boolean' },
     'no-policy-uri': { type: 'boolean' },
     'no-tos-uri': { type: 'boolean' },
+    ...PROFILE_OPTIONS,
   },
   positionals: 1,
   async run(ctx, values, [clientId]) {
@@ -152,6 +158,7 @@ export const clientsUpdateCommand: Command = {
       logoUri: link('logo-uri'),
       policyUri: link('policy-uri'),
       tosUri: link('tos-uri'),
+      ...profileInput(values),
     };
     const given = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as UpdateClientInput;
     if (!Object.keys(given).length) throw new UsageError('nothing to change; see gatehouse clients update --help');

@@ -1,0 +1,90 @@
+// The device authorization grant (RFC 8628): the pages where a user enters the code shown on a TV or
+// in a terminal and confirms the device, in the design of the sign-in pages, and the limit on wrong
+// codes per client address (a user code is short: guessing must stay hopeless, RFC 8628 §5.1).
+import type { Middleware } from 'koa';
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+
+import { deviceEn } from '../ui/device-messages.js';
+import type { ViewRenderer } from '../ui/views.js';
+
+type DeviceFlowFeature = NonNullable<NonNullable<Configuration['features']>['deviceFlow']>;
+
+/** Set on the request when a submitted user code matched nothing: that is what counts as a guess. */
+const WRONG_CODE = Symbol('device.wrongCode');
+
+const xsrfOf = (form: string) => /name="xsrf" value="([^"]*)"/.exec(form)?.[1] ?? '';
+
+export function deviceFlowFeature(deps: {
+  views: ViewRenderer;
+  clientView: (clientId: string) => Promise<{ name: string; logoUri?: string | undefined; unverified: boolean }>;
+}): DeviceFlowFeature {
+  const { views } = deps;
+  const page = async (ctx: KoaContextWithOIDC, name: string, title: string, locals: Record<string, unknown>, status = 200) => {
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.body = await views.render(name, { nonce: String(ctx.state.nonce ?? '') }, { title, d: deviceEn, ...locals });
+  };
+
+  return {
+    enabled: true,
+    // BCDFGHJKLMNPQRSTVWXZ, 8 characters: 20^8 ≈ 2.6e10 codes (RFC 8628 §6.1).
+    charset: 'base-20',
+    mask: '****-****',
+    deviceInfo: (ctx) => ({ ua: ctx.get('user-agent').slice(0, 200) }),
+    userCodeInputSource: async (ctx, form, _out, err) => {
+      const name = (err as { name?: string } | undefined)?.name;
+      if (name === 'NotFoundError' || name === 'NoCodeError') (ctx.state as Record<symbol, boolean>)[WRONG_CODE] = true;
+      const error =
+        name === 'NotFoundError' || name === 'NoCodeError' ? deviceEn.wrongCode
+        : name === 'ExpiredError' ? deviceEn.expiredCode
+        : name === 'AlreadyUsedError' ? deviceEn.usedCode
+        : name === 'AbortedError' ? deviceEn.aborted
+        : err ? deviceEn.failed
+        : undefined;
+      const userCode = typeof ctx.oidc.params?.user_code === 'string' ? ctx.oidc.params.user_code.slice(0, 32) : '';
+      await page(ctx, 'device-code', deviceEn.enterTitle, { action: ctx.oidc.urlFor('code_verification'), xsrf: xsrfOf(form), error, userCode }, error && name !== 'AbortedError' ? 400 : 200);
+    },
+    userCodeConfirmSource: async (ctx, form, client, _deviceInfo, userCode) => {
+      await page(ctx, 'device-confirm', deviceEn.confirmTitle, {
+        action: ctx.oidc.urlFor('code_verification'),
+        xsrf: xsrfOf(form),
+        userCode,
+        client: await deps.clientView(client.clientId),
+      });
+    },
+    successSource: async (ctx) => {
+      const client = ctx.oidc.client;
+      await page(ctx, 'device-done', deviceEn.doneTitle, { clientName: client?.clientName ?? client?.clientId ?? '' });
+    },
+  } as DeviceFlowFeature;
+}
+
+/**
+ * In front of the code entry form: a client address that has entered too many wrong codes gets
+ * a 429 page until the window ends. Only wrong codes count, so a user's typo costs one attempt.
+ */
+export function limitUserCodeGuessing(deps: {
+  path: string;
+  limiter: RateLimiterAbstract;
+  views: ViewRenderer;
+}): Middleware {
+  return async (ctx, next) => {
+    if (ctx.method !== 'POST' || ctx.path !== deps.path) return next();
+    const key = ctx.ip;
+    const state = await deps.limiter.get(key);
+    if (state && state.consumedPoints >= deps.limiter.points) {
+      ctx.status = 429;
+      ctx.set('Retry-After', String(Math.max(1, Math.ceil(state.msBeforeNext / 1000))));
+      ctx.type = 'html';
+      ctx.body = await deps.views.render(
+        'device-code',
+        { nonce: String(ctx.state.nonce ?? '') },
+        { title: deviceEn.enterTitle, d: deviceEn, action: deps.path, xsrf: '', error: deviceEn.tooManyAttempts, userCode: '' },
+      );
+      return;
+    }
+    await next();
+    if ((ctx.state as Record<symbol, boolean>)[WRONG_CODE]) await deps.limiter.penalty(key, 1);
+  };
+}
