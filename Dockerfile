@@ -19,6 +19,7 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY views ./views
+COPY resources ./resources
 COPY bin ./bin
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -39,7 +39,7 @@ import { adminRoutes } from './routes/admin/admin-routes.js';
 import { createDocsRenderer } from './routes/admin/docs-page.js';
 import { buildOpenApiDocument } from './routes/admin/openapi.js';
 import { createAdminRouter } from './routes/admin/router.js';
-import { createAssetsRouter } from './routes/assets.js';
+import { LOGO_PATH, createAssetsRouter } from './routes/assets.js';
 import { createHealthRouter } from './routes/health.js';
 import { createInteractionRouter } from './routes/interaction.js';
 import { createMetricsRouter } from './routes/metrics.js';
@@ -47,6 +47,7 @@ import { BackchannelLogoutSender } from './services/backchannel-logout.js';
 import { JanitorSchedule } from './services/janitor.js';
 import { SIGNING_KEY_TOPIC } from './services/key-ring.js';
 import type { Logger } from './services/logger.js';
+import { LoginThrottle } from './services/login-throttle.js';
 import { CsrfTokens } from './ui/csrf.js';
 import { ViewRenderer } from './ui/views.js';
 
@@ -107,7 +108,10 @@ export async function createApp({ config, database, logger }: { config: Config; 
     registeredClients: core.registeredClients,
     tokenIds: core.tokenIds,
   }));
-  const views = new ViewRenderer({ brand: { name: 'Gatehouse', color: '#3451b2' }, cache: config.nodeEnv === 'production' });
+  const views = new ViewRenderer({
+    brand: { name: config.brand.name, color: config.brand.color, logoUrl: config.brand.logoFile ? LOGO_PATH : undefined },
+    cache: config.nodeEnv === 'production',
+  });
   const outboundFetch = createOutboundFetch({
     timeoutMs: operations.outboundHttpTimeoutMs,
     observe: (outcome, seconds) => {
@@ -168,8 +172,9 @@ export async function createApp({ config, database, logger }: { config: Config; 
     csrf: new CsrfTokens(config.secrets.cookieKeys),
     audit: core.audit,
     logger,
+    throttle: new LoginThrottle(core.rateLimits, config.loginThrottle),
   });
-  const assets = createAssetsRouter();
+  const assets = createAssetsRouter({ logoFile: config.brand.logoFile });
   const routes = adminRoutes({ ...core, listSigningKeys: () => core.signingKeys.listPublished() });
   let openApi: Record<string, unknown> | undefined;
   const openApiDocument = () => (openApi ??= buildOpenApiDocument({ routes, issuer: config.issuer, version: '1.0.0' }));
@@ -208,11 +213,12 @@ export async function createApp({ config, database, logger }: { config: Config; 
     databaseUnavailable({
       retryAfterSeconds: operations.unavailableRetryAfterSeconds,
       renderPage: async (ctx) => {
+        const t = views.messages(ctx.query.ui_locales, (languages) => ctx.acceptsLanguages(languages));
         ctx.type = 'html';
         ctx.body = await views.render(
           'error',
-          { nonce: String(ctx.state.nonce ?? '') },
-          { title: views.messages().errorTitle, message: 'Signing in is temporarily unavailable. Please try again in a moment.', code: 'temporarily_unavailable', backUrl: '/' },
+          { nonce: String(ctx.state.nonce ?? ''), t },
+          { title: t.errorTitle, message: t.errorUnavailable, code: 'temporarily_unavailable', backUrl: '/account' },
         );
       },
       onUnavailable: (surface) => metrics.dbUnavailable.inc({ surface }),

@@ -16,3 +16,4 @@ function findRoot(start: string): string {
 
 export const PROJECT_ROOT = findRoot(path.dirname(fileURLToPath(import.meta.url)));
 export const VIEWS_DIR = path.join(PROJECT_ROOT, 'views');
+export const RESOURCES_DIR = path.join(PROJECT_ROOT, 'resources');

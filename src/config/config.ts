@@ -42,6 +42,25 @@ export interface TlsFiles {
   passphrase: string | undefined;
 }
 
+/** The sign-in pages' look (see README, "Branding"). */
+export interface BrandConfig {
+  name: string;
+  /** #rrggbb */
+  color: string;
+  /** A PNG, SVG, JPEG or WebP file served at /assets/logo. */
+  logoFile: string | undefined;
+}
+
+/** Failed sign-ins allowed per window before 429 (see README, "Sign-in protection"). */
+export interface LoginThrottleConfig {
+  windowSeconds: number;
+  perAccountAndIp: number;
+  perAccount: number;
+  perIp: number;
+  /** Failures (of the worst counter) after which each further attempt is slowed down. */
+  delayAfter: number;
+}
+
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
@@ -67,6 +86,8 @@ export interface Config {
   keys: KeyPolicy;
   tls: TlsFiles | undefined;
   rateLimits: RateLimitConfig;
+  brand: BrandConfig;
+  loginThrottle: LoginThrottleConfig;
 }
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -113,6 +134,14 @@ const envSchema = z.object({
   KEY_ROTATION_INTERVAL: durationSeconds(0).default(90 * 86_400),
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
+  BRAND_NAME: z.string().trim().min(1).max(60).default('Gatehouse'),
+  BRAND_COLOR: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour such as #3451b2').default('#3451b2'),
+  BRAND_LOGO_FILE: z.string().regex(/\.(png|svg|jpe?g|webp)$/i, 'must be a .png, .svg, .jpg or .webp file').optional(),
+  LOGIN_THROTTLE_WINDOW: durationSeconds(60).default(900),
+  LOGIN_FAILURES_PER_ACCOUNT_AND_IP: z.coerce.number().int().min(1).default(5),
+  LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(20),
+  LOGIN_FAILURES_PER_IP: z.coerce.number().int().min(1).default(100),
+  LOGIN_DELAY_AFTER: z.coerce.number().int().min(0).default(3),
 });
 
 export class ConfigError extends Error {
@@ -194,6 +223,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     keys,
     tls,
     rateLimits: toRateLimitConfig(rateLimitEnv.data),
+    brand: { name: e.BRAND_NAME, color: e.BRAND_COLOR.toLowerCase(), logoFile: e.BRAND_LOGO_FILE && path.resolve(cwd, e.BRAND_LOGO_FILE) },
+    loginThrottle: {
+      windowSeconds: e.LOGIN_THROTTLE_WINDOW,
+      perAccountAndIp: e.LOGIN_FAILURES_PER_ACCOUNT_AND_IP,
+      perAccount: Math.max(e.LOGIN_FAILURES_PER_ACCOUNT, e.LOGIN_FAILURES_PER_ACCOUNT_AND_IP + 1),
+      perIp: e.LOGIN_FAILURES_PER_IP,
+      delayAfter: e.LOGIN_DELAY_AFTER,
+    },
   };
   return deepFreeze(config);
 }

@@ -9,6 +9,7 @@ import type { Catalog } from '../services/catalog.js';
 import type { ClientSecretHasher } from '../services/client-secrets.js';
 import type { KeyRing } from '../services/key-ring.js';
 import type { UserService } from '../services/users.js';
+import type { Messages } from '../ui/messages.js';
 import type { ViewRenderer } from '../ui/views.js';
 import { deviceFlowFeature } from './device-flow.js';
 import { fapiCodeTtl, fapiProfileOf, FAPI_CLIENT_PROPERTY } from './fapi.js';
@@ -53,11 +54,13 @@ export function createProvider(deps: ProviderDependencies): Provider {
   const registration = registrationConfiguration(config.dynamicRegistration);
   const tokenPolicies = createTokenPolicies(catalog);
   const secure = config.issuer.startsWith('https:');
-  const t = views.messages();
+  // The page's language: ui_locales of the request being answered, else the browser's.
+  const textsFor = (ctx: KoaContextWithOIDC) => views.messages(ctx.oidc?.params?.ui_locales, (languages) => ctx.acceptsLanguages(languages));
 
-  const page = async (ctx: KoaContextWithOIDC, name: string, locals: Record<string, unknown>) => {
+  const page = async (ctx: KoaContextWithOIDC, name: string, locals: (t: Messages) => Record<string, unknown>) => {
+    const t = textsFor(ctx);
     ctx.type = 'html';
-    ctx.body = await views.render(name, { nonce: String(ctx.state.nonce ?? '') }, locals);
+    ctx.body = await views.render(name, { nonce: String(ctx.state.nonce ?? ''), t }, locals(t));
   };
 
   const configuration: Configuration = {
@@ -137,25 +140,25 @@ export function createProvider(deps: ProviderDependencies): Provider {
         enabled: true,
         logoutSource: async (ctx) => {
           const session = ctx.oidc.session as unknown as { state?: { secret?: string } };
-          await page(ctx, 'logout', {
+          await page(ctx, 'logout', (t) => ({
             title: t.logoutTitle,
             clientName: ctx.oidc.client?.clientName,
             action: ctx.oidc.urlFor('end_session_confirm'),
             xsrf: session.state?.secret ?? '',
-          });
+          }));
         },
         postLogoutSuccessSource: async (ctx) => {
-          await page(ctx, 'logged-out', { title: t.loggedOutTitle, clientName: ctx.oidc.client?.clientName });
+          await page(ctx, 'logged-out', (t) => ({ title: t.loggedOutTitle, clientName: ctx.oidc.client?.clientName }));
         },
       },
     },
     renderError: async (ctx, out) => {
-      await page(ctx, 'error', {
+      await page(ctx, 'error', (t) => ({
         title: t.errorTitle,
         message: out.error_description ?? t.errorGeneric,
         code: out.error,
-        backUrl: '/',
-      });
+        backUrl: '/account',
+      }));
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     // Every client with the refresh_token grant gets refresh tokens; without offline_access they end with the session.

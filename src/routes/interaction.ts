@@ -8,8 +8,10 @@ import type { ConsentRepository } from '../repositories/consents.js';
 import type { AuditLog } from '../services/audit-log.js';
 import type { Catalog } from '../services/catalog.js';
 import type { Logger } from '../services/logger.js';
+import { sleep, type LoginThrottle } from '../services/login-throttle.js';
 import type { UserService } from '../services/users.js';
 import type { CsrfTokens } from '../ui/csrf.js';
+import type { Messages } from '../ui/messages.js';
 import type { ViewRenderer } from '../ui/views.js';
 import { requestFacts } from './request-facts.js';
 
@@ -22,6 +24,7 @@ export interface InteractionRouteDependencies {
   csrf: CsrfTokens;
   audit: AuditLog;
   logger: Logger;
+  throttle: LoginThrottle;
 }
 
 interface ClientView {
@@ -39,7 +42,8 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
   const { provider, views, csrf } = deps;
   const router = new Router();
   const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
-  const t = views.messages();
+  /** The page's language: the request's ui_locales, else the browser's. */
+  const textsFor = (ctx: Context, details?: Details): Messages => views.messages(details?.params.ui_locales, (languages) => ctx.acceptsLanguages(languages));
 
   const clientView = async (clientId: unknown): Promise<ClientView | undefined> => {
     if (typeof clientId !== 'string') return undefined;
@@ -54,24 +58,25 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
     };
   };
 
-  const render = async (ctx: Context, page: string, locals: Record<string, unknown>, status = 200) => {
+  const render = async (ctx: Context, page: string, t: Messages, locals: Record<string, unknown>, status = 200) => {
     ctx.status = status;
     ctx.type = 'html';
-    ctx.body = await views.render(page, { nonce: ctx.state.nonce as string }, locals);
+    ctx.body = await views.render(page, { nonce: ctx.state.nonce as string, t }, locals);
   };
 
-  const renderLogin = async (ctx: Context, details: Details, error?: string, login = '') => {
-    await render(ctx, 'login', {
+  const renderLogin = async (ctx: Context, details: Details, error?: string, login = '', status = 200) => {
+    const t = textsFor(ctx, details);
+    await render(ctx, 'login', t, {
       title: t.loginTitle,
       client: await clientView(details.params.client_id),
       action: `/interaction/${details.uid}/login`,
       csrf: csrf.issue(details.uid),
       error,
       login: login || (typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : ''),
-    });
+    }, status);
   };
 
-  const scopesForConsent = async (details: Details) => {
+  const scopesForConsent = async (details: Details, t: Messages) => {
     const promptDetails = details.prompt.details as {
       missingOIDCScope?: string[];
       missingResourceScopes?: Record<string, string[]>;
@@ -100,7 +105,7 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
   const requireCsrf = (ctx: Context, uid: string) => {
     const body = ctx.request.body as Record<string, unknown> | undefined;
     if (!csrf.verify(uid, body?.csrf)) {
-      throw new errors.InvalidRequest('the form has expired; please start again');
+      throw new errors.InvalidRequest(textsFor(ctx).errorForm);
     }
   };
 
@@ -109,12 +114,13 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
     try {
       await next();
     } catch (error) {
+      const t = textsFor(ctx);
       if (error instanceof errors.SessionNotFound) {
-        await render(ctx, 'error', { title: t.errorTitle, message: t.errorExpired, code: 'interaction_expired', backUrl: '/' }, 400);
+        await render(ctx, 'error', t, { title: t.errorTitle, message: t.errorExpired, code: 'interaction_expired', backUrl: '/account' }, 400);
         return;
       }
       if (error instanceof errors.OIDCProviderError) {
-        await render(ctx, 'error', { title: t.errorTitle, message: error.error_description ?? t.errorGeneric, code: error.error, backUrl: '/' }, error.statusCode);
+        await render(ctx, 'error', t, { title: t.errorTitle, message: error.error_description ?? t.errorGeneric, code: error.error, backUrl: '/account' }, error.statusCode);
         return;
       }
       throw error;
@@ -129,9 +135,10 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
       return;
     }
     if (details.prompt.name === 'consent') {
+      const t = textsFor(ctx, details);
       const client = await clientView(details.params.client_id);
-      const { scopes, apis } = await scopesForConsent(details);
-      await render(ctx, 'consent', {
+      const { scopes, apis } = await scopesForConsent(details, t);
+      await render(ctx, 'consent', t, {
         title: t.consentTitle,
         client: client ?? { name: String(details.params.client_id) },
         scopes,
@@ -150,10 +157,19 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
     if (details.uid !== ctx.params.uid || details.prompt.name !== 'login') throw new errors.SessionNotFound('interaction mismatch');
     requireCsrf(ctx, details.uid);
     const body = ctx.request.body as Record<string, unknown>;
-    const login = typeof body.login === 'string' ? body.login : '';
+    const login = typeof body.login === 'string' ? body.login.slice(0, 254) : '';
     const password = typeof body.password === 'string' ? body.password : '';
+    const verdict = await deps.throttle.check(login, ctx.ip);
+    if (verdict.blocked) {
+      deps.audit.record({ type: 'login.throttled', outcome: 'failure', clientId: String(details.params.client_id), ...requestFacts(ctx), details: { retry_after: verdict.retryAfterSeconds } });
+      ctx.set('Retry-After', String(verdict.retryAfterSeconds));
+      await renderLogin(ctx, details, textsFor(ctx, details).tooManyAttempts(Math.ceil(verdict.retryAfterSeconds / 60)), login, 429);
+      return;
+    }
+    if (verdict.delayMs) await sleep(verdict.delayMs);
     const user = login && password ? await deps.users.authenticate(login, password) : undefined;
     if (!user) {
+      await deps.throttle.recordFailure(login, ctx.ip);
       deps.audit.record({
         type: 'login.failure',
         outcome: 'failure',
@@ -161,9 +177,10 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
         ...requestFacts(ctx),
         details: { reason: 'invalid_credentials' },
       });
-      await renderLogin(ctx, details, t.invalidCredentials, login.slice(0, 254));
+      await renderLogin(ctx, details, textsFor(ctx, details).invalidCredentials, login);
       return;
     }
+    await deps.throttle.recordSuccess(login, ctx.ip);
     deps.audit.record({ type: 'login.success', outcome: 'success', clientId: String(details.params.client_id), userId: user.id, ...requestFacts(ctx) });
     await finish(ctx, { login: { accountId: user.id, amr: ['pwd'] } }, false);
   });

@@ -8,8 +8,7 @@ export interface Argon2Parameters {
   parallelism: number;
 }
 
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_LENGTH = 128;
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-policy.js';
 
 export class PasswordHasher {
   private dummyHash: Promise<string> | undefined;

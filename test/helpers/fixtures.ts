@@ -107,6 +107,8 @@ export async function signIn(
     pages.push(page);
     if (page.url.startsWith(redirectUri)) return { callback: new URL(page.url), pages };
     if (page.body.includes('name="password"')) {
+      // A second login form means the first was refused: stop (retrying would trip the brute-force limits).
+      if (pages.slice(0, -1).some((p) => p.body.includes('name="password"'))) throw new Error(`sign-in refused (${page.status})`);
       page = await browser.post(new URL(formAction(page.body, '/login'), page.url).toString(), {
         csrf: hiddenField(page.body, 'csrf'),
         login,
