@@ -131,6 +131,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
   });
   const provider = createProvider({
     config,
+    accessTokens,
     adapter,
     keys: keyRing,
     catalog,

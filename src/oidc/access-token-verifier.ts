@@ -8,6 +8,8 @@ import type { RevocationList } from '../services/revocation-list.js';
 
 /** Private claim carrying the grant id, so a grant's revocation reaches its JWTs. */
 export const GRANT_ID_CLAIM = 'gid';
+/** Private claim of an exchanged token (RFC 8693): the user's grant its chain started from. */
+export const SOURCE_GRANT_CLAIM = 'sgid';
 
 export interface VerifiedAccessToken {
   jti: string;
@@ -63,6 +65,8 @@ export class AccessTokenVerifier {
     if (typeof clientId !== 'string' || typeof payload.jti !== 'string' || typeof payload.sub !== 'string') return undefined;
     const grantId = typeof payload[GRANT_ID_CLAIM] === 'string' ? (payload[GRANT_ID_CLAIM] as string) : undefined;
     if (this.deps.revocations.isRevoked(payload.jti, grantId)) return undefined;
+    const sourceGrant = payload[SOURCE_GRANT_CLAIM];
+    if (typeof sourceGrant === 'string' && this.deps.revocations.isRevoked(payload.jti, sourceGrant)) return undefined;
     this.rememberExpiry(payload.jti, payload.exp!);
     return {
       jti: payload.jti,

@@ -10,7 +10,7 @@ import type { Catalog } from '../services/catalog.js';
 import { accessTokenRevocationExpiry, type GrantRevoker } from '../services/grant-revocation.js';
 import type { RevocationList } from '../services/revocation-list.js';
 import { storageId, type TokenIdSealer } from '../services/token-ids.js';
-import { GRANT_ID_CLAIM, looksLikeJwt, type AccessTokenVerifier, type VerifiedAccessToken } from './access-token-verifier.js';
+import { GRANT_ID_CLAIM, SOURCE_GRANT_CLAIM, looksLikeJwt, type AccessTokenVerifier, type VerifiedAccessToken } from './access-token-verifier.js';
 import type { ClientMetadataMapper } from './client-metadata.js';
 import { protectPayload, restorePayload, restoreSealedPayload } from './stored-payloads.js';
 
@@ -31,7 +31,7 @@ export interface AdapterDependencies {
 const SINGLE_USE_GRANT_SOURCES = new Set(['AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
 const JWT_CAPABLE = new Set(['AccessToken', 'ClientCredentials']);
 // Claims of a JWT access token that map onto oidc-provider token fields rather than `extra`.
-const STANDARD_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope', 'cnf', GRANT_ID_CLAIM, 'auth_time', 'acr', 'amr']);
+const STANDARD_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope', 'cnf', GRANT_ID_CLAIM, SOURCE_GRANT_CLAIM, 'auth_time', 'acr', 'amr']);
 
 const epoch = (date: Date) => Math.floor(date.getTime() / 1000);
 

@@ -13,7 +13,7 @@ import type { Messages } from '../ui/messages.js';
 import type { ViewRenderer } from '../ui/views.js';
 import { deviceFlowFeature } from './device-flow.js';
 import { fapiCodeTtl, fapiProfileOf, FAPI_CLIENT_PROPERTY } from './fapi.js';
-import { GRANT_ID_CLAIM } from './access-token-verifier.js';
+import { GRANT_ID_CLAIM, type AccessTokenVerifier } from './access-token-verifier.js';
 import { STANDARD_CLAIMS, createFindAccount } from './find-account.js';
 import {
   allowStructuredTokenIntrospection,
@@ -24,10 +24,13 @@ import {
 } from './internals.js';
 import { registrationConfiguration } from './registration.js';
 import { createResourceServerPolicy } from './resource-servers.js';
+import { createTokenExchange } from './token-exchange.js';
 import { createTokenPolicies } from './token-policies.js';
 
 export interface ProviderDependencies {
   config: Config;
+  /** Verifies subject tokens of token exchange. */
+  accessTokens: AccessTokenVerifier;
   adapter: new (name: string) => Adapter;
   keys: KeyRing;
   catalog: Catalog;
@@ -53,6 +56,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   const resourceServers = createResourceServerPolicy(catalog, deps.users);
   const registration = registrationConfiguration(config.dynamicRegistration);
   const tokenPolicies = createTokenPolicies(catalog);
+  const tokenExchange = createTokenExchange({ catalog, accessTokens: deps.accessTokens, users: deps.users });
   const secure = config.issuer.startsWith('https:');
   // The page's language: ui_locales of the request being answered, else the browser's.
   const textsFor = (ctx: KoaContextWithOIDC) => views.messages(ctx.oidc?.params?.ui_locales, (languages) => ctx.acceptsLanguages(languages));
@@ -104,7 +108,11 @@ export function createProvider(deps: ProviderDependencies): Provider {
       ...registration.extraClientMetadata,
       properties: [...(registration.extraClientMetadata?.properties ?? []), FAPI_CLIENT_PROPERTY],
     },
-    extraTokenClaims: resourceServers.extraTokenClaims as Configuration['extraTokenClaims'],
+    extraTokenClaims: (async (ctx: KoaContextWithOIDC, token: object) => {
+      const exchanged = tokenExchange.extraClaims(token);
+      const claims = await resourceServers.extraTokenClaims(ctx, token as Parameters<typeof resourceServers.extraTokenClaims>[1]);
+      return exchanged || claims ? { ...claims, ...exchanged } : undefined;
+    }) as Configuration['extraTokenClaims'],
     features: {
       ...registration.features,
       devInteractions: { enabled: false },
@@ -224,5 +232,6 @@ export function createProvider(deps: ProviderDependencies): Provider {
   });
   deps.keys.onReload((keys) => replaceSigningKeys(provider, keys.providerJwks));
   deliverBackchannelLogoutInBackground(provider, deps.sendLogoutToken);
+  provider.registerGrantType(tokenExchange.grantType, tokenExchange.handler as never, tokenExchange.parameters);
   return provider;
 }
