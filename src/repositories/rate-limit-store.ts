@@ -6,6 +6,8 @@ import type { Knex } from 'knex';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
+import { BatchedRateLimiter } from '../services/batched-rate-limiter.js';
+
 export interface LimitPolicy {
   /** Requests allowed per window. */
   points: number;
@@ -25,6 +27,7 @@ export interface RateLimitStoreOptions {
 export class RateLimitStore {
   readonly backend: RateLimitBackend;
   private redis: Redis | undefined;
+  private readonly batched: BatchedRateLimiter[] = [];
 
   constructor(private readonly options: RateLimitStoreOptions) {
     this.backend = options.redisUrl ? 'redis' : options.knex ? 'postgres' : 'memory';
@@ -39,10 +42,10 @@ export class RateLimitStore {
     };
     const insuranceLimiter = new RateLimiterMemory(base);
     if (this.backend === 'redis') {
-      return new RateLimiterRedis({ ...base, storeClient: this.redisClient(), rejectIfRedisNotReady: true, insuranceLimiter });
+      return this.batch(new RateLimiterRedis({ ...base, storeClient: this.redisClient(), rejectIfRedisNotReady: true, insuranceLimiter }));
     }
     if (this.backend === 'postgres') {
-      return new RateLimiterPostgres({
+      return this.batch(new RateLimiterPostgres({
         ...base,
         storeClient: this.options.knex,
         storeType: 'knex',
@@ -51,16 +54,25 @@ export class RateLimitStore {
         tableCreated: true,
         clearExpiredByTimeout: false,
         insuranceLimiter,
-      });
+      }));
     }
     return new RateLimiterMemory(base);
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.batched.map((limiter) => limiter.flush()));
     if (this.redis) {
       this.redis.disconnect();
       this.redis = undefined;
     }
+  }
+
+  /** Counted in process while far below the limit, written in batches (services/batched-rate-limiter.ts). */
+  private batch(store: RateLimiterAbstract): RateLimiterAbstract {
+    const limiter = new BatchedRateLimiter(store);
+    this.batched.push(limiter);
+    // It implements every method of the library's limiters that a caller uses, with their semantics.
+    return limiter as unknown as RateLimiterAbstract;
   }
 
   private redisClient(): Redis {
