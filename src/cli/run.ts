@@ -28,6 +28,7 @@ import {
   clientsShowCommand,
   clientsUpdateCommand,
 } from './commands/clients.js';
+import { deviceLoginCommand } from './commands/device-login.js';
 import { janitorCommand } from './commands/janitor.js';
 import { keysListCommand, keysRekeyCommand, keysRotateCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -92,6 +93,7 @@ export const COMMANDS: Command[] = [
   keysListCommand,
   keysRotateCommand,
   keysRekeyCommand,
+  deviceLoginCommand,
 ];
 
 function findCommand(args: string[]): { command: Command | undefined; rest: string[] } {

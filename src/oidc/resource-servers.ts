@@ -24,7 +24,7 @@ const OIDC_SCOPES = new Set<string>(STANDARD_SCOPES);
 /** Where a request names the scopes it wants (elsewhere they come from an earlier grant, already checked). */
 function scopeRequestKind(ctx: KoaContextWithOIDC): 'authorization' | 'client_credentials' | undefined {
   const route = ctx.oidc.route;
-  if (route === 'authorization' || route === 'resume' || route === 'pushed_authorization_request') return 'authorization';
+  if (route === 'authorization' || route === 'resume' || route === 'pushed_authorization_request' || route === 'device_authorization') return 'authorization';
   if (route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials') return 'client_credentials';
   return undefined;
 }

@@ -10,6 +10,7 @@ import type { OidcModelRepository } from '../repositories/oidc-models.js';
 import { STANDARD_SCOPES } from '../schemas/api.js';
 import {
   createClientSchema,
+  DEVICE_CODE_GRANT,
   rotateSecretSchema,
   SECRET_AUTH_METHODS,
   updateClientSchema,
@@ -217,12 +218,14 @@ export class ClientService {
         ? parsed.isAdmin ? ['client_credentials'] : []
         : parsed.redirectUris.length ? ['authorization_code', 'refresh_token'] : ['client_credentials']);
     const usesBrowser = grantTypes.includes('authorization_code');
+    // A device signs its user in too (RFC 8628): it may ask for OpenID Connect scopes.
+    const signsUsersIn = usesBrowser || grantTypes.includes(DEVICE_CODE_GRANT);
     const apiScopes = new Set(apis.flatMap((api) => api.scopes.map((s) => s.name)));
     const defaultScope = parsed.isAdmin
       ? [...ADMIN_SCOPES]
-      : [...(usesBrowser ? DEFAULT_OIDC_SCOPES.filter((s) => s !== 'offline_access' || grantTypes.includes('refresh_token')) : []), ...apiScopes];
+      : [...(signsUsersIn ? DEFAULT_OIDC_SCOPES.filter((s) => s !== 'offline_access' || grantTypes.includes('refresh_token')) : []), ...apiScopes];
     const oidcScopes = new Set<string>(STANDARD_SCOPES);
-    const known = (token: string) => apiScopes.has(token) || (usesBrowser && oidcScopes.has(token));
+    const known = (token: string) => apiScopes.has(token) || (signsUsersIn && oidcScopes.has(token));
     let scope = parsed.scope !== undefined ? parsed.scope.split(' ').filter(Boolean) : defaultScope;
     if (lenientScope) scope = scope.filter(known);
     for (const token of scope) {
@@ -231,7 +234,7 @@ export class ClientService {
           {
             path: 'scope',
             message: oidcScopes.has(token)
-              ? `${token} is an OpenID Connect scope: only for clients that sign users in (authorization_code)`
+              ? `${token} is an OpenID Connect scope: only for clients that sign users in (authorization_code or the device code grant)`
               : `${token} is not a scope of any of the client's APIs`,
           },
         ]);

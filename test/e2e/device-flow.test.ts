@@ -1,0 +1,159 @@
+// The device authorization grant (RFC 8628): a TV or CLI shows a code, the user enters it on the
+// verification page, confirms the device, signs in, and the device polls for its tokens. Wrong
+// codes are limited per client address.
+import { PassThrough, Readable } from 'node:stream';
+
+import { expect } from 'chai';
+import { decodeJwt } from 'jose';
+import * as oidc from 'openid-client';
+
+import { runCli } from '../../src/cli/run.js';
+import { DEVICE_CODE_GRANT } from '../../src/schemas/client.js';
+import { FormBrowser, formAction, hiddenField, type Page } from '../helpers/browser.js';
+import { PASSWORD, createApi, createUser, relyingParty } from '../helpers/fixtures.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+const API = 'https://media.example.com';
+const ATTEMPTS = 3;
+
+/** Walks from the device confirmation through login and consent to the final page. */
+async function approveOnDevicePage(browser: FormBrowser, confirmPage: Page): Promise<Page> {
+  let page = await browser.post(new URL(formAction(confirmPage.body, '/device'), confirmPage.url).toString(), {
+    xsrf: hiddenField(confirmPage.body, 'xsrf'),
+    user_code: hiddenField(confirmPage.body, 'user_code'),
+    confirm: 'yes',
+  });
+  for (let step = 0; step < 8; step += 1) {
+    page = await browser.follow(page, 'never:');
+    if (page.body.includes('name="password"')) {
+      page = await browser.post(new URL(formAction(page.body, '/login'), page.url).toString(), { csrf: hiddenField(page.body, 'csrf'), login: 'alice', password: PASSWORD });
+    } else if (page.body.includes('/confirm"')) {
+      page = await browser.post(new URL(formAction(page.body, '/confirm'), page.url).toString(), { csrf: hiddenField(page.body, 'csrf') });
+    } else {
+      return page;
+    }
+  }
+  throw new Error('device approval did not finish');
+}
+
+describe('device authorization grant (RFC 8628)', () => {
+  let server: TestServer;
+  let tv: oidc.Configuration;
+
+  const enterCode = async (browser: FormBrowser, userCode: string) => {
+    const form = await browser.get(`${server.issuer}/device`);
+    return browser.post(`${server.issuer}/device`, { xsrf: hiddenField(form.body, 'xsrf'), user_code: userCode });
+  };
+
+  before(async () => {
+    server = await startTestServer({ env: { DEVICE_USER_CODE_ATTEMPTS: String(ATTEMPTS) } });
+    await createApi(server.core, API, ['media:play']);
+    await createUser(server.core, 'alice');
+    const { client } = await server.core.clients.create({
+      name: 'Living Room TV',
+      public: true,
+      apis: [API],
+      grantTypes: [DEVICE_CODE_GRANT, 'refresh_token'],
+      scope: 'openid offline_access media:play',
+    });
+    tv = await relyingParty(server.issuer, client.clientId);
+  });
+
+  after(async () => server?.stop());
+
+  it('advertises the device authorization endpoint and grant', () => {
+    expect(tv.serverMetadata().device_authorization_endpoint).to.equal(`${server.issuer}/device/auth`);
+    expect(tv.serverMetadata().grant_types_supported).to.include(DEVICE_CODE_GRANT);
+  });
+
+  it('signs the device in after the user enters and confirms the code', async () => {
+    const start = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid offline_access media:play', resource: API });
+    expect(start.user_code).to.match(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+    expect(start.verification_uri).to.equal(`${server.issuer}/device`);
+
+    const browser = new FormBrowser();
+    const form = await browser.get(start.verification_uri);
+    expect(form.status).to.equal(200);
+    expect(form.body).to.include('Connect a device').and.include('/assets/gatehouse.css').and.include('name="user_code"');
+    expect(form.headers.get('content-security-policy')).to.be.a('string');
+
+    // Users type codes in lower case and without the dash.
+    const confirm = await browser.post(`${server.issuer}/device`, { xsrf: hiddenField(form.body, 'xsrf'), user_code: start.user_code.replace('-', '').toLowerCase() });
+    expect(confirm.status).to.equal(200);
+    expect(confirm.body).to.include('Is this your device?').and.include('Living Room TV').and.include(start.user_code);
+
+    const done = await approveOnDevicePage(browser, confirm);
+    expect(done.status).to.equal(200);
+    expect(done.body).to.include('Device connected').and.include('Living Room TV');
+
+    const tokens = await oidc.pollDeviceAuthorizationGrant(tv, start);
+    expect(tokens.refresh_token).to.be.a('string');
+    expect(decodeJwt(tokens.access_token)).to.include({ aud: API, scope: 'media:play' });
+    expect(tokens.claims()?.sub).to.be.a('string');
+  });
+
+  it('signs a terminal in with `gatehouse device-login`', async () => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const codeShown = new Promise<string>((resolve) => {
+      stderr.on('data', (chunk: Buffer) => {
+        err += chunk.toString();
+        const match = /enter the code ([A-Z]{4}-[A-Z]{4})/.exec(err);
+        if (match) resolve(match[1]!);
+      });
+    });
+    const exit = runCli(
+      ['device-login', '--issuer', server.issuer, '--client-id', tv.clientMetadata().client_id, '--scope', 'openid media:play', '--resource', API, '--json'],
+      { stdout, stderr, stdin: Readable.from(['']), env: {} },
+    );
+    const userCode = await codeShown;
+    expect(err).to.include(`open ${server.issuer}/device`);
+    const browser = new FormBrowser();
+    await approveOnDevicePage(browser, await enterCode(browser, userCode));
+    expect(await exit).to.equal(0);
+    const tokens = JSON.parse(out) as { access_token: string; id_token: string };
+    expect(decodeJwt(tokens.access_token)).to.include({ aud: API, scope: 'media:play' });
+    expect(tokens.id_token).to.be.a('string');
+  });
+
+  it('tells the device when the user cancels', async () => {
+    const start = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
+    const browser = new FormBrowser();
+    const confirm = await enterCode(browser, start.user_code);
+    const aborted = await browser.post(`${server.issuer}/device`, { xsrf: hiddenField(confirm.body, 'xsrf'), user_code: start.user_code, abort: 'yes' });
+    expect(aborted.body).to.include('cancelled');
+    let failure: unknown;
+    try {
+      await oidc.pollDeviceAuthorizationGrant(tv, start);
+    } catch (error) {
+      failure = error;
+    }
+    expect((failure as { error?: string }).error).to.equal('access_denied');
+  });
+
+  it('does not accept a code twice', async () => {
+    const start = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
+    const browser = new FormBrowser();
+    await approveOnDevicePage(browser, await enterCode(browser, start.user_code));
+    const again = await enterCode(new FormBrowser(), start.user_code);
+    expect(again.body).to.include('already used');
+  });
+
+  it('refuses wrong codes, then blocks the address after too many, even for a right code', async () => {
+    const start = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
+    const browser = new FormBrowser();
+    for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+      const wrong = await enterCode(browser, 'BBBB-BBBB');
+      expect(wrong.status).to.equal(400);
+      expect(wrong.body).to.include('not valid');
+    }
+    const blocked = await enterCode(browser, start.user_code);
+    expect(blocked.status).to.equal(429);
+    expect(blocked.headers.get('retry-after')).to.match(/^\d+$/);
+    expect(blocked.body).to.include('Too many wrong codes');
+    expect(blocked.body).to.not.include(start.user_code);
+  });
+});
