@@ -6,7 +6,7 @@ import type Provider from 'oidc-provider';
 import type { Config } from './config/config.js';
 import { createCore, type Core } from './core.js';
 import type { Database } from './db/database.js';
-import { observeQueries, poolStats } from './db/instrumentation.js';
+import { countStatements, observeQueries, poolStats } from './db/instrumentation.js';
 import { migrationStatus } from './db/migrate.js';
 import { recordAuditEvent } from './metrics/audit-metrics.js';
 import { GatehouseMetrics } from './metrics/metrics.js';
@@ -81,6 +81,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
     },
     revocationListSize: () => revocations.size,
   });
+  const stopCountingStatements = countStatements(database.knex, () => metrics.dbStatements.inc());
   const stopObservingQueries = observeQueries(database.knex, ({ operation, seconds, ok }) =>
     metrics.dbQueryDuration.observe({ operation, outcome: ok ? 'ok' : 'error' }, seconds),
   );
@@ -284,6 +285,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
       await janitorSchedule.stop();
       await logoutSender.stop();
       stopObservingQueries();
+      stopCountingStatements();
       keyRing.stop();
       await core.keyMaintenance.stop();
       await feed.stop();

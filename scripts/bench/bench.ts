@@ -35,7 +35,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     await gatehouse?.stop().catch(() => undefined);
   };
   try {
-    progress.note(`starting Gatehouse on a fresh database (logs in ${workDir})`);
+    progress.note(`${options.server === 'build' ? 'building and starting' : 'starting'} Gatehouse on a fresh database (logs in ${workDir})`);
     gatehouse = await startGatehouse({
       port: await freePort(),
       metricsPort: await freePort(),
@@ -46,6 +46,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       logLevel: options.logLevel,
       nodeArgs: options.serverNodeArgs,
       env: options.serverEnv,
+      server: options.server,
     });
     const gh = gatehouse;
     const compared = options.scenarios.filter((s) => COMPARED.includes(s));
@@ -56,7 +57,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const signInTarget: SignInTarget = { issuer: gh.issuer, web: gh.web, redirectUri: REDIRECT_URI, password: gh.password };
     progress.note('preparing tokens');
     const inputs = {
-      gatehouse: await prepareInputs(gh, signInTarget, options),
+      gatehouse: await prepareInputs(gh, signInTarget, {
+        // One refresh-token family per connection and a few spare: a family is used by one request at a time.
+        refreshFamilies: options.scenarios.includes('refresh_token') ? options.connections + Math.max(2, Math.ceil(options.connections / 8)) : 0,
+        userinfo: options.scenarios.includes('userinfo'),
+      }),
       baseline: baseline ? { api: API, scope: SCOPE, machine: gh.machine, resourceServer: gh.resourceServer, introspectedToken: await baseline.opaqueAccessToken() } : undefined,
     };
     const urls: Record<Target, string | undefined> = { gatehouse: gh.issuer, baseline: baseline?.issuer };
@@ -170,7 +175,12 @@ function specFor(scenario: Scenario, inputs: ScenarioInputs): LoadSpec {
   }
 }
 
-async function prepareInputs(gh: GatehouseUnderTest, signInTarget: SignInTarget, options: BenchOptions): Promise<ScenarioInputs> {
+/** The tokens the scenarios present: a client-credentials JWT, refresh-token families, a user's access token. */
+export async function prepareInputs(
+  gh: GatehouseUnderTest,
+  signInTarget: SignInTarget,
+  { refreshFamilies, userinfo: forUserinfo }: { refreshFamilies: number; userinfo: boolean },
+): Promise<ScenarioInputs> {
   const token = await fetch(new URL('/token', gh.issuer), {
     method: 'POST',
     headers: {
@@ -188,17 +198,15 @@ async function prepareInputs(gh: GatehouseUnderTest, signInTarget: SignInTarget,
     introspectedToken: ((await token.json()) as { access_token: string }).access_token,
     web: gh.web,
   };
-  if (options.scenarios.includes('refresh_token')) {
-    // One refresh-token family per connection and a few spare: a family is used by one request at a time.
-    const wanted = options.connections + Math.max(2, Math.ceil(options.connections / 8));
+  if (refreshFamilies) {
     const tokens: string[] = [];
-    await inParallel(wanted, 4, async (i) => {
+    await inParallel(refreshFamilies, 4, async (i) => {
       const response = await signInFlow(signInTarget, { login: gh.logins[i % gh.logins.length]!, scope: `openid offline_access ${SCOPE}`, resource: API });
       tokens.push(response.refresh_token!);
     });
     inputs.refreshTokens = tokens;
   }
-  if (options.scenarios.includes('userinfo')) {
+  if (forUserinfo) {
     inputs.userAccessToken = (await signInFlow(signInTarget, { login: gh.logins[0]!, scope: 'openid profile email' })).access_token;
   }
   return inputs;

@@ -27,7 +27,8 @@ export async function startChild(options: {
   const child = fork(options.script, [], {
     cwd: options.cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
-    execArgv: ['--import', 'tsx', '--no-warnings', ...(options.nodeArgs ?? [])],
+    // TypeScript sources run through tsx; a build (dist/) runs on plain node, as in production.
+    execArgv: [...(options.script.endsWith('.ts') ? ['--import', 'tsx'] : []), '--no-warnings', ...(options.nodeArgs ?? [])],
     stdio: ['ignore', fd, fd, 'ipc'],
   });
   closeSync(fd);

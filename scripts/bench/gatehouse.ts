@@ -1,8 +1,10 @@
 // Gatehouse under test: a fresh Postgres database, the clients, API and users the scenarios use
 // (seeded through the services, as the CLI does), and src/main.ts started as a child process in
 // production mode with every security layer on.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createCore, type Core } from '../../src/core.js';
@@ -59,6 +61,14 @@ export interface GatehouseOptions {
   nodeArgs: string[];
   /** Extra environment for the server (rate-limit settings and the like). */
   env: Record<string, string>;
+  /** `build`: compile with tsc and run dist/src/main.js on plain node, as the container image does. */
+  server: 'build' | 'tsx';
+}
+
+/** `npm run build` into dist/, incremental so that a second run compiles only what changed. */
+export async function buildServer(): Promise<string> {
+  await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.build.json', '--incremental', '--tsBuildInfoFile', 'dist/.tsbuildinfo'], { cwd: ROOT });
+  return path.join(ROOT, 'dist', 'src', 'main.js');
 }
 
 export async function startGatehouse(options: GatehouseOptions): Promise<GatehouseUnderTest> {
@@ -95,7 +105,7 @@ export async function startGatehouse(options: GatehouseOptions): Promise<Gatehou
 
   const child = await startChild({
     name: 'gatehouse',
-    script: MAIN,
+    script: options.server === 'build' ? await buildServer() : MAIN,
     cwd: ROOT,
     env,
     logFile: path.join(options.workDir, 'gatehouse.log'),

@@ -22,6 +22,7 @@ export interface BenchOptions {
   logLevel: string;
   serverNodeArgs: string[];
   serverEnv: Record<string, string>;
+  server: 'build' | 'tsx';
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -38,7 +39,9 @@ export const USAGE = `npm run bench -- [options]
   --redis-url <url>       use Redis for rate-limit counters (default $REDIS_URL)
   --log-level <level>     server log level; the log goes to a file (default info)
   --server-node-arg <arg> extra node option for the server, e.g. --cpu-prof (repeatable)
-  --server-env K=V        extra server environment (repeatable)`;
+  --server-env K=V        extra server environment (repeatable)
+  --server build|tsx      build with tsc and run dist/src/main.js on node, as in production (default),
+                          or run the TypeScript sources through tsx (quicker to start)`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -59,6 +62,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'log-level': { type: 'string' },
       'server-node-arg': { type: 'string', multiple: true },
       'server-env': { type: 'string', multiple: true },
+      server: { type: 'string', default: 'build' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -83,7 +87,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (eq < 1) throw new Error(`--server-env expects KEY=VALUE, got ${pair}`);
     serverEnv[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
+  if (values.server !== 'build' && values.server !== 'tsx') throw new Error('--server is build or tsx');
   return {
+    server: values.server,
     scenarios: scenarios as Scenario[],
     baseline: !values['no-baseline'],
     durationSeconds: number(values.duration, quick ? 3 : 10, 600),

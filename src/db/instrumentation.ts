@@ -11,6 +11,8 @@ export interface PoolStats {
 }
 
 interface TarnPool {
+  on(event: 'acquireSuccess', listener: (eventId: number, resource: unknown) => void): void;
+  removeListener(event: 'acquireSuccess', listener: (eventId: number, resource: unknown) => void): void;
   numUsed(): number;
   numFree(): number;
   numPendingAcquires(): number;
@@ -73,5 +75,35 @@ export function observeQueries(knex: Knex, observe: (observation: QueryObservati
     knex.off('query', onQuery);
     knex.off('query-response', onResponse);
     knex.off('query-error', onError);
+  };
+}
+
+interface QueryingConnection {
+  query: (...args: unknown[]) => unknown;
+}
+
+/**
+ * Calls `onStatement` for every statement sent over the pool's connections: knex's queries and
+ * those of libraries that borrow a raw connection (the rate-limit store). Each is one round trip.
+ */
+export function countStatements(knex: Knex, onStatement: () => void): () => void {
+  const pool = (knex.client as { pool?: TarnPool }).pool;
+  if (!pool) return () => undefined;
+  let counting = true;
+  const instrumented = new WeakSet<object>();
+  const onAcquire = (_eventId: number, resource: unknown) => {
+    const connection = resource as QueryingConnection;
+    if (!connection || typeof connection.query !== 'function' || instrumented.has(connection)) return;
+    instrumented.add(connection);
+    const query = connection.query;
+    connection.query = function countedQuery(this: unknown, ...args: unknown[]) {
+      if (counting) onStatement();
+      return query.apply(this, args);
+    };
+  };
+  pool.on('acquireSuccess', onAcquire);
+  return () => {
+    counting = false;
+    pool.removeListener('acquireSuccess', onAcquire);
   };
 }

@@ -32,6 +32,7 @@ export class GatehouseMetrics {
   readonly rateLimitHits: Counter<'limiter'>;
   readonly auditEvents: Counter<'type' | 'outcome'>;
   readonly dbQueryDuration: Histogram<'operation' | 'outcome'>;
+  readonly dbStatements: Counter;
   readonly dbUnavailable: Counter<'surface'>;
   readonly outboundRequests: Counter<'outcome'>;
   readonly outboundDuration: Histogram<'outcome'>;
@@ -99,6 +100,11 @@ export class GatehouseMetrics {
       help: 'Database query latency by operation and outcome.',
       labelNames: ['operation', 'outcome'],
       buckets: QUERY_BUCKETS,
+      registers,
+    });
+    this.dbStatements = new Counter({
+      name: 'gatehouse_db_statements_total',
+      help: 'Statements sent to the database over the pool (round trips), including those of the rate-limit store.',
       registers,
     });
     this.dbUnavailable = new Counter({

@@ -25,7 +25,7 @@ describe('bench harness (scripts/bench)', function () {
   });
 
   it('runs scenarios against Gatehouse and the baseline and writes bench.json and bench.svg', async () => {
-    const args = ['tsx', 'scripts/bench/main.ts', '--scenarios', 'jwks,client_credentials', '--duration', '1', '--warmup', '0', '--rounds', '1', '--connections', '4', '--log-level', 'warn', '--out', outDir, '--database-url', serverUrl()!];
+    const args = ['tsx', 'scripts/bench/main.ts', '--scenarios', 'jwks,client_credentials', '--duration', '1', '--warmup', '0', '--rounds', '1', '--connections', '4', '--log-level', 'warn', '--server', 'tsx', '--out', outDir, '--database-url', serverUrl()!];
     const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
       const child = spawn('npx', args, { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
       let output = '';
