@@ -283,7 +283,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
       shuttingDown = true;
       clearInterval(pruneTimer);
       await janitorSchedule.stop();
-      await logoutSender.stop();
+      logoutSender.stop();
       stopObservingQueries();
       stopCountingStatements();
       keyRing.stop();

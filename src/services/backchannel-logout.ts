@@ -33,12 +33,11 @@ export class BackchannelLogoutSender {
     while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 
-  /** Cancels scheduled retries; deliveries in flight finish. */
-  async stop(): Promise<void> {
+  /** Cancels scheduled retries. Deliveries in flight end on their own (answer or timeout): shutdown does not wait for them. */
+  stop(): void {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    await this.idle();
   }
 
   private attempt(delivery: LogoutDelivery, attempt: number): void {
