@@ -39,6 +39,7 @@ import { adminRoutes } from './routes/admin/admin-routes.js';
 import { createDocsRenderer } from './routes/admin/docs-page.js';
 import { buildOpenApiDocument } from './routes/admin/openapi.js';
 import { createAdminRouter } from './routes/admin/router.js';
+import { createAccountRouter } from './routes/account.js';
 import { LOGO_PATH, createAssetsRouter } from './routes/assets.js';
 import { createHealthRouter } from './routes/health.js';
 import { createInteractionRouter } from './routes/interaction.js';
@@ -49,6 +50,7 @@ import { SIGNING_KEY_TOPIC } from './services/key-ring.js';
 import type { Logger } from './services/logger.js';
 import { LoginThrottle } from './services/login-throttle.js';
 import { CsrfTokens } from './ui/csrf.js';
+import { PendingLogins } from './ui/pending-login.js';
 import { ViewRenderer } from './ui/views.js';
 
 export interface GatehouseApp {
@@ -165,16 +167,33 @@ export async function createApp({ config, database, logger }: { config: Config; 
       { name: 'keys', check: async () => keyRing.keys.providerJwks.length > 0 },
     ],
   });
+  const loginThrottle = new LoginThrottle(core.rateLimits, config.loginThrottle);
+  const csrf = new CsrfTokens(config.secrets.cookieKeys);
   const interaction = createInteractionRouter({
     provider,
     users: core.users,
     catalog,
     consents: core.repositories.consents,
     views,
-    csrf: new CsrfTokens(config.secrets.cookieKeys),
+    csrf,
     audit: core.audit,
     logger,
-    throttle: new LoginThrottle(core.rateLimits, config.loginThrottle),
+    throttle: loginThrottle,
+    twoStep: core.twoStep,
+    pendingLogins: new PendingLogins(config.secrets.cookieKeys),
+  });
+  const account = createAccountRouter({
+    provider,
+    issuer: config.issuer,
+    users: core.users,
+    access: core.userAccess,
+    twoStep: core.twoStep,
+    catalog,
+    views,
+    csrf,
+    throttle: loginThrottle,
+    audit: core.audit,
+    secureCookies: config.issuer.startsWith('https:'),
   });
   const assets = createAssetsRouter({ logoFile: config.brand.logoFile });
   const routes = adminRoutes({ ...core, listSigningKeys: () => core.signingKeys.listPublished() });
@@ -251,6 +270,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
   }
   provider.use(assets.routes());
   provider.use(interaction.routes());
+  provider.use(account.routes());
   provider.use(admin.routes());
 
   const pruneTimer = setInterval(() => revocations.prune(), 60_000);

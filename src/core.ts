@@ -16,6 +16,7 @@ import { RegistrationTokenRepository } from './repositories/registration-tokens.
 import { RoleRepository } from './repositories/roles.js';
 import { SigningKeyRepository } from './repositories/signing-keys.js';
 import { TokenRevocationRepository } from './repositories/token-revocations.js';
+import { TwoStepRepository } from './repositories/two-step.js';
 import { UserRepository } from './repositories/users.js';
 import { adminApiIdentifier } from './services/admin-api.js';
 import { ApiService } from './services/apis.js';
@@ -40,6 +41,7 @@ import { RevocationList } from './services/revocation-list.js';
 import { RoleService } from './services/roles.js';
 import { ID_TOKEN_ALG, SigningKeyService } from './services/signing-keys.js';
 import { TokenIdSealer } from './services/token-ids.js';
+import { TwoStepService } from './services/two-step.js';
 import { UserAccessService } from './services/user-access.js';
 import { UserService } from './services/users.js';
 
@@ -59,6 +61,7 @@ export interface Core {
     audit: AuditEventRepository;
     roles: RoleRepository;
     registrationTokens: RegistrationTokenRepository;
+    twoStep: TwoStepRepository;
   };
   feed: ChangeFeed;
   audit: AuditLog;
@@ -80,6 +83,8 @@ export interface Core {
   apis: ApiService;
   clients: ClientService;
   users: UserService;
+  /** TOTP enrolment and verification, recovery codes. */
+  twoStep: TwoStepService;
   janitor: Janitor;
   roles: RoleService;
   userAccess: UserAccessService;
@@ -103,6 +108,7 @@ export function createCore({ config, database, logger }: { config: Config; datab
     audit: new AuditEventRepository(knex),
     roles: new RoleRepository(knex),
     registrationTokens: new RegistrationTokenRepository(knex),
+    twoStep: new TwoStepRepository(knex),
   };
   const transaction = createTransactor(knex);
   const feed = new ChangeFeed(repositories.changes, logger, {
@@ -197,6 +203,7 @@ export function createCore({ config, database, logger }: { config: Config; datab
     }),
     users: new UserService({ users: repositories.users, passwords, roles: repositories.roles, transaction, access: userAccess, audit }),
     roles: new RoleService({ roles: repositories.roles, audit }),
+    twoStep: new TwoStepService({ repository: repositories.twoStep, encryptor, hasher, issuerName: config.brand.name }),
     userAccess,
     registrationTokens: new RegistrationTokenService({ tokens: repositories.registrationTokens, hasher, audit }),
     registeredClients: new RegisteredClientStore({ clients: repositories.clients, apis: repositories.apis, transaction, feed, hasher, audit }),

@@ -13,6 +13,8 @@ import type { Messages } from '../ui/messages.js';
 import type { ViewRenderer } from '../ui/views.js';
 import { deviceFlowFeature } from './device-flow.js';
 import { fapiCodeTtl, fapiProfileOf, FAPI_CLIENT_PROPERTY } from './fapi.js';
+import { accountClientMetadata } from './account-client.js';
+import { ACR_PASSWORD, ACR_TWO_STEP } from './authentication-context.js';
 import { GRANT_ID_CLAIM, type AccessTokenVerifier } from './access-token-verifier.js';
 import { STANDARD_CLAIMS, createFindAccount } from './find-account.js';
 import {
@@ -71,7 +73,11 @@ export function createProvider(deps: ProviderDependencies): Provider {
     adapter: deps.adapter,
     jwks: { keys: deps.keys.keys.providerJwks },
     findAccount: createFindAccount(deps.users),
-    claims: { ...STANDARD_CLAIMS, acr: null, sid: null, auth_time: null, iss: null } as unknown as Configuration['claims'],
+    // acr and amr go into every ID token: an app can see whether the user passed a second step.
+    claims: { ...STANDARD_CLAIMS, openid: ['sub', 'acr', 'amr'], sid: null, auth_time: null, iss: null } as unknown as Configuration['claims'],
+    acrValues: [ACR_PASSWORD, ACR_TWO_STEP],
+    // The account page's own sign-in (routes/account.ts).
+    clients: [accountClientMetadata(config.issuer, config.brand.name)],
     scopes: ['openid', 'offline_access', 'profile', 'email', 'address', 'phone'],
     subjectTypes: ['public'],
     responseTypes: ['code'],

@@ -63,7 +63,8 @@ export function createResourceServerPolicy(catalog: Catalog, users: UserRoles) {
   function assertScopesAssigned(ctx: KoaContextWithOIDC, record: ClientRecord | undefined, apis: ApiRecord[]): void {
     const kind = scopeRequestKind(ctx);
     if (!kind) return;
-    const assigned = new Set(words(record?.metadata.scope));
+    // A client configured in the provider itself (the account page's) has no record: its own metadata says.
+    const assigned = new Set(words(record ? record.metadata.scope : ctx.oidc.client?.scope));
     const offered = new Set(apis.flatMap((api) => api.scopes.map((s) => s.name)));
     for (const scope of words(ctx.oidc.params?.scope)) {
       const allowed = OIDC_SCOPES.has(scope) ? kind === 'authorization' && assigned.has(scope) : assigned.has(scope) && offered.has(scope);

@@ -9,9 +9,13 @@ import type { AuditLog } from '../services/audit-log.js';
 import type { Catalog } from '../services/catalog.js';
 import type { Logger } from '../services/logger.js';
 import { sleep, type LoginThrottle } from '../services/login-throttle.js';
+import type { TwoStepService } from '../services/two-step.js';
 import type { UserService } from '../services/users.js';
+import { ACCOUNT_CLIENT_ID } from '../oidc/account-client.js';
+import { ACR_PASSWORD, ACR_TWO_STEP } from '../oidc/authentication-context.js';
 import type { CsrfTokens } from '../ui/csrf.js';
 import type { Messages } from '../ui/messages.js';
+import type { PendingLogins } from '../ui/pending-login.js';
 import type { ViewRenderer } from '../ui/views.js';
 import { requestFacts } from './request-facts.js';
 
@@ -25,6 +29,8 @@ export interface InteractionRouteDependencies {
   audit: AuditLog;
   logger: Logger;
   throttle: LoginThrottle;
+  twoStep: TwoStepService;
+  pendingLogins: PendingLogins;
 }
 
 interface ClientView {
@@ -73,6 +79,18 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
       csrf: csrf.issue(details.uid),
       error,
       login: login || (typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : ''),
+    }, status);
+  };
+
+  const renderSecondStep = async (ctx: Context, details: Details, pending: string, error?: string, status = 200) => {
+    const t = textsFor(ctx, details);
+    await render(ctx, 'totp', t, {
+      title: t.totpTitle,
+      client: await clientView(details.params.client_id),
+      action: `/interaction/${details.uid}/two-step`,
+      csrf: csrf.issue(details.uid),
+      pending,
+      error,
     }, status);
   };
 
@@ -134,6 +152,12 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
       await renderLogin(ctx, details);
       return;
     }
+    if (details.prompt.name === 'consent' && details.params.client_id === ACCOUNT_CLIENT_ID) {
+      // The account page is Gatehouse's own: signing in to it needs no consent.
+      const { grantId } = await grantRequested(details);
+      await finish(ctx, { consent: { grantId } }, true);
+      return;
+    }
     if (details.prompt.name === 'consent') {
       const t = textsFor(ctx, details);
       const client = await clientView(details.params.client_id);
@@ -181,18 +205,52 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
       return;
     }
     await deps.throttle.recordSuccess(login, ctx.ip);
-    deps.audit.record({ type: 'login.success', outcome: 'success', clientId: String(details.params.client_id), userId: user.id, ...requestFacts(ctx) });
-    await finish(ctx, { login: { accountId: user.id, amr: ['pwd'] } }, false);
+    if (await deps.twoStep.isEnabled(user.id)) {
+      deps.audit.record({ type: 'login.password_verified', outcome: 'success', clientId: String(details.params.client_id), userId: user.id, ...requestFacts(ctx) });
+      await renderSecondStep(ctx, details, deps.pendingLogins.issue(details.uid, user.id));
+      return;
+    }
+    deps.audit.record({ type: 'login.success', outcome: 'success', clientId: String(details.params.client_id), userId: user.id, ...requestFacts(ctx), details: { amr: ['pwd'] } });
+    await finish(ctx, { login: { accountId: user.id, amr: ['pwd'], acr: ACR_PASSWORD } }, false);
   });
 
-  router.post('/interaction/:uid/confirm', parseForm, async (ctx) => {
+  router.post('/interaction/:uid/two-step', parseForm, async (ctx) => {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
-    if (details.uid !== ctx.params.uid || details.prompt.name !== 'consent') throw new errors.SessionNotFound('interaction mismatch');
+    if (details.uid !== ctx.params.uid || details.prompt.name !== 'login') throw new errors.SessionNotFound('interaction mismatch');
     requireCsrf(ctx, details.uid);
+    const body = ctx.request.body as Record<string, unknown>;
+    const userId = deps.pendingLogins.verify(details.uid, body.pending);
+    if (!userId) throw new errors.SessionNotFound('the second step expired');
+    const code = typeof body.code === 'string' ? body.code.slice(0, 32) : '';
+    const t = textsFor(ctx, details);
+    const throttleKey = `two-step:${userId}`;
+    const verdict = await deps.throttle.check(throttleKey, ctx.ip);
+    if (verdict.blocked) {
+      deps.audit.record({ type: 'login.throttled', outcome: 'failure', clientId: String(details.params.client_id), userId, ...requestFacts(ctx), details: { step: 'totp', retry_after: verdict.retryAfterSeconds } });
+      ctx.set('Retry-After', String(verdict.retryAfterSeconds));
+      await renderSecondStep(ctx, details, String(body.pending), t.tooManyAttempts(Math.ceil(verdict.retryAfterSeconds / 60)), 429);
+      return;
+    }
+    if (verdict.delayMs) await sleep(verdict.delayMs);
+    const factor = await deps.twoStep.verify(userId, code);
+    if (!factor) {
+      await deps.throttle.recordFailure(throttleKey, ctx.ip);
+      deps.audit.record({ type: 'login.failure', outcome: 'failure', clientId: String(details.params.client_id), userId, ...requestFacts(ctx), details: { reason: 'invalid_second_factor' } });
+      await renderSecondStep(ctx, details, String(body.pending), t.invalidCode);
+      return;
+    }
+    await deps.throttle.recordSuccess(throttleKey, ctx.ip);
+    // RFC 8176: a recovery code is a second factor but no registered method name fits it.
+    const amr = factor === 'totp' ? ['pwd', 'otp', 'mfa'] : ['pwd', 'mfa'];
+    deps.audit.record({ type: 'login.success', outcome: 'success', clientId: String(details.params.client_id), userId, ...requestFacts(ctx), details: { amr, second_factor: factor } });
+    await finish(ctx, { login: { accountId: userId, amr, acr: ACR_TWO_STEP } }, false);
+  });
+
+  /** Adds what the consent prompt asks for to the interaction's grant and saves it. */
+  const grantRequested = async (details: Details) => {
     const accountId = details.session?.accountId;
     const clientId = details.params.client_id;
     if (!accountId || typeof clientId !== 'string') throw new errors.SessionNotFound('no signed-in user for this interaction');
-
     const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined) ?? new provider.Grant({ accountId, clientId });
     const promptDetails = details.prompt.details as {
       missingOIDCScope?: string[];
@@ -205,6 +263,14 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await grant.save();
+    return { grantId, grant, accountId, clientId, promptDetails };
+  };
+
+  router.post('/interaction/:uid/confirm', parseForm, async (ctx) => {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (details.uid !== ctx.params.uid || details.prompt.name !== 'consent') throw new errors.SessionNotFound('interaction mismatch');
+    requireCsrf(ctx, details.uid);
+    const { grantId, grant, accountId, clientId, promptDetails } = await grantRequested(details);
     await rememberConsent(deps.consents, accountId, clientId, grant);
     deps.audit.record({
       type: 'consent.granted',

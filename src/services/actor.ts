@@ -3,7 +3,8 @@
 import type { AuditLog } from './audit-log.js';
 
 export interface Actor {
-  via: 'cli' | 'admin_api' | 'registration';
+  /** account: the user themself, on the account page. */
+  via: 'cli' | 'admin_api' | 'registration' | 'account';
   /** The admin client (admin API) or the registering client (registration). */
   clientId?: string | null;
   ip?: string | null;

@@ -46,6 +46,24 @@ export class UserAccessService {
     recordChange(this.deps.audit, 'admin.grant.revoked', options.actor ?? CLI_ACTOR, { userId, clientId: grant.clientId }, { grant_id: grantId });
   }
 
+  /** Revokes every grant of one client and forgets the consent (the user's "Revoke access"). */
+  async revokeClient(userId: string, clientId: string, options: { actor?: Actor } = {}): Promise<number> {
+    const grants = (await this.listGrants(userId)).filter((g) => g.clientId === clientId);
+    for (const grant of grants) await this.deps.grants.revokeGrant(grant.grantId);
+    await this.deps.consents.delete(userId, clientId);
+    const type = options.actor?.via === 'account' ? 'account.access.revoked' : 'admin.grant.revoked';
+    recordChange(this.deps.audit, type, options.actor ?? CLI_ACTOR, { userId, clientId }, { grants: grants.map((g) => g.grantId) });
+    return grants.length;
+  }
+
+  /** Ends the user's sessions (all, or all but one) and the grants made in them, as on logout. */
+  async endSessions(userId: string, options: { except?: string; actor?: Actor } = {}): Promise<number> {
+    const rows = (await this.deps.models.listByAccount('Session', userId)).filter((r) => r.payload.uid !== options.except);
+    for (const row of rows) await this.end(row);
+    if (options.actor) recordChange(this.deps.audit, 'account.sessions.ended', options.actor, { userId }, { sessions: rows.length, kept_current: Boolean(options.except) });
+    return rows.length;
+  }
+
   async listSessions(userId: string): Promise<SessionView[]> {
     const rows = await this.deps.models.listByAccount('Session', userId);
     return rows.map(toSessionView).sort(byCreated);

@@ -18,6 +18,7 @@ import {
 } from '../schemas/user.js';
 import { CLI_ACTOR, recordChange, type Actor } from './actor.js';
 import type { AuditLog } from './audit-log.js';
+import { passwordProblem, type PasswordProblem } from './password-policy.js';
 import type { PasswordHasher } from './passwords.js';
 import type { UserAccessService } from './user-access.js';
 
@@ -169,6 +170,23 @@ export class UserService {
       await users.updatePasswordHash(user.id, await passwords.hash(password));
     }
     return user;
+  }
+
+  /**
+   * A signed-in user changes their own password: the current one must match and the new one pass the
+   * policy. The caller ends the user's other sessions.
+   */
+  async changeOwnPassword(userId: string, current: string, next: string, options: { actor: Actor }): Promise<'changed' | 'wrong_current' | PasswordProblem> {
+    const user = await this.deps.users.findById(userId);
+    if (!user?.passwordHash || user.disabled || !(await this.deps.passwords.verify(user.passwordHash, current))) {
+      this.deps.audit.record({ type: 'account.password.change_failed', outcome: 'failure', userId, clientId: null, ip: options.actor.ip ?? null, userAgent: options.actor.userAgent ?? null, requestId: options.actor.requestId ?? null, details: { reason: 'wrong_current' } });
+      return 'wrong_current';
+    }
+    const problem = passwordProblem(next);
+    if (problem) return problem;
+    await this.deps.users.update(user.id, { passwordHash: await this.deps.passwords.hash(next) });
+    this.audit('account.password.changed', options.actor, user.id);
+    return 'changed';
   }
 
   private async roleIds(names: string[], path: string): Promise<string[]> {

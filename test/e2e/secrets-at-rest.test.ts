@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 
 import { expect } from 'chai';
 import * as oidc from 'openid-client';
+import { Secret, TOTP } from 'otpauth';
 
 import type { Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/services/logger.js';
@@ -128,6 +129,19 @@ describe(`no usable credential in a database dump or in the logs (${defaultKind(
     const RegistrationAccessToken = provider.RegistrationAccessToken as unknown as new (p: { clientId: string }) => { save(): Promise<string> };
     remember('registration access token', await new RegistrationAccessToken({ clientId: web.clientId }).save());
 
+    // Two-step sign-in: the TOTP secret (sealed under the KEK) and the recovery codes (hashed).
+    const alice = await core.users.show('alice');
+    const enrolment = await core.twoStep.begin(alice.id, 'alice');
+    remember('TOTP secret (base32)', enrolment.secret);
+    remember('TOTP secret (hex)', Secret.fromBase32(enrolment.secret).hex);
+    remember('TOTP otpauth URI', enrolment.otpauthUri);
+    const recoveryCodes = await core.twoStep.confirm(alice.id, new TOTP({ secret: Secret.fromBase32(enrolment.secret) }).generate());
+    expect(recoveryCodes).to.have.length(10);
+    for (const code of recoveryCodes!) {
+      remember('recovery code', code);
+      remember('recovery code', code.replace('-', ''));
+    }
+
     // Session, interaction and resume cookies (and their signatures).
     for (const b of [browser, failing]) for (const { value } of b.cookieHistory) remember('cookie value', value);
 
@@ -151,7 +165,7 @@ describe(`no usable credential in a database dump or in the logs (${defaultKind(
 
   it('saw every kind of secret it looks for', () => {
     const kinds = new Set([...secrets.keys()].map((k) => k.replace(/ #\d+$/, '')));
-    for (const kind of ['refresh token', 'rotated refresh token', 'authorization code', 'opaque access token', 'cookie value', 'private key d', 'private key qi', 'initial access token', 'registration access token']) {
+    for (const kind of ['refresh token', 'rotated refresh token', 'authorization code', 'opaque access token', 'cookie value', 'private key d', 'private key qi', 'initial access token', 'registration access token', 'TOTP secret (base32)', 'recovery code']) {
       expect(kinds, kind).to.include(kind);
     }
     expect(secrets.size).to.be.greaterThan(30);
@@ -161,6 +175,7 @@ describe(`no usable credential in a database dump or in the logs (${defaultKind(
     const dump = await dumpDatabase(testDb);
     // The dump is real: the user, the clients and the stored (hashed) refresh token are in it.
     expect(dump).to.include('alice@example.com');
+    expect(dump).to.include('user_recovery_codes');
     const refreshToken = [...secrets].find(([k]) => k.startsWith('refresh token'))![1];
     expect(dump).to.include(createHash('sha256').update(refreshToken).digest('base64url'));
     const leaked = [...secrets].filter(([, value]) => dump.includes(value)).map(([name]) => name);

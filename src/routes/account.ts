@@ -1,0 +1,257 @@
+// The account page (/account): the apps a signed-in user has allowed (each revocable), where they are
+// signed in (with "Sign out everywhere"), password change (ending their other sessions) and two-step
+// sign-in. Signing in goes through the authorization endpoint as the built-in account client.
+import { createHash, randomBytes } from 'node:crypto';
+
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+
+import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID } from '../oidc/account-client.js';
+import type { Actor } from '../services/actor.js';
+import type { AuditLog } from '../services/audit-log.js';
+import type { Catalog } from '../services/catalog.js';
+import type { LoginThrottle } from '../services/login-throttle.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../services/password-policy.js';
+import type { TwoStepService } from '../services/two-step.js';
+import type { UserAccessService } from '../services/user-access.js';
+import type { UserService } from '../services/users.js';
+import type { CsrfTokens } from '../ui/csrf.js';
+import type { Messages } from '../ui/messages.js';
+import type { ViewRenderer } from '../ui/views.js';
+import { requestFacts } from './request-facts.js';
+
+export interface AccountRouteDependencies {
+  provider: Provider;
+  issuer: string;
+  users: UserService;
+  access: UserAccessService;
+  twoStep: TwoStepService;
+  catalog: Catalog;
+  views: ViewRenderer;
+  csrf: CsrfTokens;
+  throttle: LoginThrottle;
+  audit: AuditLog;
+  secureCookies: boolean;
+}
+
+interface SignedIn {
+  userId: string;
+  sessionUid: string;
+  username: string;
+  displayName: string;
+}
+
+const STATE_COOKIE = 'gh_account_state';
+
+export function createAccountRouter(deps: AccountRouteDependencies): Router {
+  const { provider, views, csrf } = deps;
+  const router = new Router();
+  const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  const origin = new URL(deps.issuer).origin;
+
+  const textsFor = (ctx: Context): Messages => views.messages(ctx.query.ui_locales, (languages) => ctx.acceptsLanguages(languages));
+  const actorOf = (ctx: Context): Actor => ({ via: 'account', ...requestFacts(ctx) });
+
+  const signedIn = async (ctx: Context): Promise<SignedIn | undefined> => {
+    const session = await provider.Session.get(ctx as never);
+    if (!session.accountId) return undefined;
+    const user = await deps.users.findById(session.accountId);
+    if (!user || user.disabled) return undefined;
+    return { userId: user.id, sessionUid: session.uid, username: user.username, displayName: user.name ?? user.username };
+  };
+
+  const render = async (ctx: Context, page: string, locals: Record<string, unknown>, status = 200) => {
+    const t = textsFor(ctx);
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.body = await views.render(page, { nonce: String(ctx.state.nonce ?? ''), t }, { wide: true, ...locals, title: locals.title ?? t.accountTitle });
+  };
+
+  /** Every form carries a token bound to the session, and a cross-site Origin is refused. */
+  const requireForm = (ctx: Context, who: SignedIn) => {
+    const sentOrigin = ctx.get('origin');
+    const body = ctx.request.body as Record<string, unknown> | undefined;
+    if ((sentOrigin && sentOrigin !== origin) || !csrf.verify(`account:${who.sessionUid}`, body?.csrf)) {
+      ctx.throw(403, 'form expired');
+    }
+    return body ?? {};
+  };
+
+  const requireSignIn = async (ctx: Context, next: () => Promise<unknown>) => {
+    ctx.set('Cache-Control', 'no-store');
+    const who = await signedIn(ctx);
+    if (!who) {
+      if (ctx.method === 'GET') return ctx.redirect('/account/login');
+      const t = textsFor(ctx);
+      return render(ctx, 'error', { title: t.errorTitle, message: t.errorForm, code: 'login_required', backUrl: '/account', wide: false }, 401);
+    }
+    ctx.state.account = who;
+    return next();
+  };
+
+  const accountPage = async (ctx: Context, who: SignedIn, { notice, passwordError, twoStepError, status = 200 }: { notice?: string; passwordError?: string; twoStepError?: string; status?: number } = {}) => {
+    const t = textsFor(ctx);
+    const locale = t.locale;
+    const date = (d: Date | null) => (d ? d.toLocaleDateString(locale, { year: 'numeric', month: 'long', day: 'numeric' }) : '');
+    const clientName = async (clientId: string) => (await provider.Client.find(clientId))?.clientName ?? clientId;
+    const grants = (await deps.access.listGrants(who.userId)).filter((g) => g.clientId !== ACCOUNT_CLIENT_ID);
+    const byClient = new Map<string, { clientId: string; name: string; scopes: Map<string, string>; apis: Set<string>; since: Date | null }>();
+    for (const grant of grants) {
+      const entry = byClient.get(grant.clientId) ?? { clientId: grant.clientId, name: await clientName(grant.clientId), scopes: new Map(), apis: new Set(), since: grant.createdAt };
+      for (const scope of grant.openidScopes) entry.scopes.set(scope, t.scopeDescriptions[scope] ?? scope);
+      for (const [identifier, scopes] of Object.entries(grant.apiScopes)) {
+        const api = await deps.catalog.api(identifier);
+        entry.apis.add(api?.name ?? identifier);
+        for (const scope of scopes) entry.scopes.set(scope, api?.scopes.find((s) => s.name === scope)?.description ?? scope);
+      }
+      byClient.set(grant.clientId, entry);
+    }
+    const apps = [...byClient.values()].map((app) => ({
+      clientId: app.clientId,
+      name: app.name,
+      scopes: [...app.scopes.values()],
+      apis: [...app.apis],
+      since: date(app.since),
+      action: `/account/apps/${encodeURIComponent(app.clientId)}/revoke`,
+    }));
+    const sessions = await Promise.all(
+      (await deps.access.listSessions(who.userId)).map(async (s) => ({
+        current: s.uid === who.sessionUid,
+        signedIn: date(s.signedInAt ?? s.createdAt),
+        apps: (await Promise.all(s.clients.filter((c) => c !== ACCOUNT_CLIENT_ID).map(clientName))).join(', '),
+      })),
+    );
+    sessions.sort((a, b) => Number(b.current) - Number(a.current));
+    await render(ctx, 'account', {
+      who,
+      apps,
+      sessions,
+      notice,
+      passwordError,
+      twoStepError,
+      twoStep: { enabled: await deps.twoStep.isEnabled(who.userId), recoveryLeft: await deps.twoStep.recoveryCodesLeft(who.userId) },
+      csrf: csrf.issue(`account:${who.sessionUid}`),
+      passwordMin: PASSWORD_MIN_LENGTH,
+      passwordMax: PASSWORD_MAX_LENGTH,
+    }, status);
+  };
+
+  router.get('/account/login', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const state = randomBytes(16).toString('base64url');
+    // PKCE is required of every client; the code is never redeemed (the session is what counts here).
+    const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
+    ctx.cookies.set(STATE_COOKIE, state, { httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, signed: true, path: '/account', maxAge: 15 * 60 * 1000 });
+    const url = new URL(provider.urlFor('authorization') as string);
+    url.search = new URLSearchParams({
+      client_id: ACCOUNT_CLIENT_ID,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: `${deps.issuer}${ACCOUNT_CALLBACK_PATH}`,
+      state,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      ...(typeof ctx.query.ui_locales === 'string' ? { ui_locales: ctx.query.ui_locales } : {}),
+    }).toString();
+    ctx.redirect(url.toString());
+  });
+
+  router.get(ACCOUNT_CALLBACK_PATH, async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const expected = ctx.cookies.get(STATE_COOKIE, { signed: true });
+    ctx.cookies.set(STATE_COOKIE, null, { path: '/account' });
+    if (!expected || ctx.query.state !== expected || typeof ctx.query.error === 'string') {
+      const t = textsFor(ctx);
+      await render(ctx, 'error', { title: t.errorTitle, message: t.errorExpired, code: typeof ctx.query.error === 'string' ? ctx.query.error.slice(0, 60) : 'invalid_state', backUrl: '/account/login', wide: false }, 400);
+      return;
+    }
+    ctx.redirect('/account');
+  });
+
+  router.get('/account', requireSignIn, async (ctx) => accountPage(ctx, ctx.state.account as SignedIn));
+
+  router.post('/account/apps/:clientId/revoke', parseForm, requireSignIn, async (ctx) => {
+    const who = ctx.state.account as SignedIn;
+    requireForm(ctx, who);
+    const clientId = ctx.params.clientId!;
+    const name = (await provider.Client.find(clientId))?.clientName ?? clientId;
+    await deps.access.revokeClient(who.userId, clientId, { actor: actorOf(ctx) });
+    await accountPage(ctx, who, { notice: textsFor(ctx).accessRevoked(name) });
+  });
+
+  router.post('/account/sessions/end-all', parseForm, requireSignIn, async (ctx) => {
+    const who = ctx.state.account as SignedIn;
+    requireForm(ctx, who);
+    await deps.access.endSessions(who.userId, { actor: actorOf(ctx) });
+    const t = textsFor(ctx);
+    await render(ctx, 'logged-out', { title: t.loggedOutTitle, clientName: undefined, wide: false });
+  });
+
+  router.post('/account/password', parseForm, requireSignIn, async (ctx) => {
+    const who = ctx.state.account as SignedIn;
+    const body = requireForm(ctx, who);
+    const t = textsFor(ctx);
+    const current = typeof body.current_password === 'string' ? body.current_password : '';
+    const next = typeof body.new_password === 'string' ? body.new_password : '';
+    const verdict = await deps.throttle.check(who.username, ctx.ip);
+    if (verdict.blocked) {
+      ctx.set('Retry-After', String(verdict.retryAfterSeconds));
+      await accountPage(ctx, who, { passwordError: t.tooManyAttempts(Math.ceil(verdict.retryAfterSeconds / 60)), status: 429 });
+      return;
+    }
+    const outcome = await deps.users.changeOwnPassword(who.userId, current, next, { actor: actorOf(ctx) });
+    if (outcome === 'changed') {
+      await deps.access.endSessions(who.userId, { except: who.sessionUid, actor: actorOf(ctx) });
+      await accountPage(ctx, who, { notice: t.passwordChanged });
+      return;
+    }
+    if (outcome === 'wrong_current') await deps.throttle.recordFailure(who.username, ctx.ip);
+    const message = { wrong_current: t.currentPasswordWrong, too_short: t.passwordTooShort(PASSWORD_MIN_LENGTH), too_long: t.passwordTooLong(PASSWORD_MAX_LENGTH), common: t.passwordCommon }[outcome];
+    await accountPage(ctx, who, { passwordError: message, status: 400 });
+  });
+
+  router.get('/account/two-step', requireSignIn, async (ctx) => {
+    const who = ctx.state.account as SignedIn;
+    if (await deps.twoStep.isEnabled(who.userId)) return ctx.redirect('/account');
+    const enrolment = await deps.twoStep.begin(who.userId, who.username);
+    await render(ctx, 'two-step-enrol', { title: textsFor(ctx).twoStepSetUp, enrolment, csrf: csrf.issue(`account:${who.sessionUid}`), error: undefined });
+  });
+
+  router.post('/account/two-step', parseForm, requireSignIn, async (ctx) => {
+    const who = ctx.state.account as SignedIn;
+    const body = requireForm(ctx, who);
+    const t = textsFor(ctx);
+    const code = typeof body.code === 'string' ? body.code.slice(0, 32) : '';
+    const codes = await deps.twoStep.confirm(who.userId, code);
+    if (!codes) {
+      const enrolment = await deps.twoStep.pending(who.userId, who.username);
+      if (!enrolment) return ctx.redirect('/account');
+      await render(ctx, 'two-step-enrol', { title: t.twoStepSetUp, enrolment, csrf: csrf.issue(`account:${who.sessionUid}`), error: t.invalidCode }, 400);
+      return;
+    }
+    deps.audit.record({ type: 'account.two_step.enabled', outcome: 'success', userId: who.userId, ...requestFacts(ctx) });
+    await render(ctx, 'recovery-codes', { title: t.recoveryTitle, codes, notice: t.twoStepEnabled });
+  });
+
+  router.post('/account/two-step/disable', parseForm, requireSignIn, async (ctx) => {
+    const who = ctx.state.account as SignedIn;
+    const body = requireForm(ctx, who);
+    const t = textsFor(ctx);
+    const password = typeof body.password === 'string' ? body.password : '';
+    const verdict = await deps.throttle.check(who.username, ctx.ip);
+    if (verdict.blocked || !(await deps.users.authenticate(who.username, password))) {
+      if (!verdict.blocked) await deps.throttle.recordFailure(who.username, ctx.ip);
+      if (verdict.blocked) ctx.set('Retry-After', String(verdict.retryAfterSeconds));
+      await accountPage(ctx, who, { twoStepError: verdict.blocked ? t.tooManyAttempts(Math.ceil(verdict.retryAfterSeconds / 60)) : t.currentPasswordWrong, status: verdict.blocked ? 429 : 400 });
+      return;
+    }
+    await deps.twoStep.disable(who.userId);
+    deps.audit.record({ type: 'account.two_step.disabled', outcome: 'success', userId: who.userId, ...requestFacts(ctx) });
+    await accountPage(ctx, who, { notice: t.twoStepDisabled });
+  });
+
+  return router;
+}
+

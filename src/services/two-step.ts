@@ -1,0 +1,115 @@
+// Two-step sign-in with TOTP (RFC 6238: SHA-1, 6 digits, 30 s, ±1 step for clock drift) and
+// one-time recovery codes. The secret is sealed under the KEK (bound to the user's id); recovery
+// codes are kept only as peppered HMACs; a code's time step is accepted once (no replay).
+import { randomBytes } from 'node:crypto';
+
+import { Secret, TOTP } from 'otpauth';
+import QRCode from 'qrcode';
+
+import type { TwoStepRepository } from '../repositories/two-step.js';
+import type { ClientSecretHasher } from './client-secrets.js';
+import type { KeyEncryptor } from './key-encryption.js';
+
+const PERIOD = 30;
+const RECOVERY_CODES = 10;
+
+export interface Enrolment {
+  /** Base32, for typing into an app that cannot scan. */
+  secret: string;
+  otpauthUri: string;
+  /** An SVG QR code as a data: URI, drawn here (nothing is fetched from elsewhere). */
+  qrDataUri: string;
+}
+
+export type SecondFactor = 'totp' | 'recovery_code';
+
+export class TwoStepService {
+  constructor(
+    private readonly deps: { repository: TwoStepRepository; encryptor: KeyEncryptor; hasher: ClientSecretHasher; issuerName: string },
+  ) {}
+
+  async isEnabled(userId: string): Promise<boolean> {
+    return Boolean((await this.deps.repository.state(userId))?.secret);
+  }
+
+  async recoveryCodesLeft(userId: string): Promise<number> {
+    return (await this.deps.repository.unusedRecoveryCodeHashes(userId)).length;
+  }
+
+  /** Starts (or restarts) enrolment: a new secret waits, sealed, until the user proves they hold it. */
+  async begin(userId: string, accountLabel: string): Promise<Enrolment> {
+    const secret = new Secret({ size: 20 });
+    await this.deps.repository.setPending(userId, this.deps.encryptor.seal(secret.base32, context(userId)));
+    return this.describe(secret, accountLabel);
+  }
+
+  /** The enrolment being set up, to show again (e.g. after a wrong code). */
+  async pending(userId: string, accountLabel: string): Promise<Enrolment | undefined> {
+    const state = await this.deps.repository.state(userId);
+    if (!state?.pending) return undefined;
+    return this.describe(Secret.fromBase32(this.deps.encryptor.open(state.pending, context(userId))), accountLabel);
+  }
+
+  /** Turns two-step sign-in on when the code matches the pending secret; returns the recovery codes (shown once). */
+  async confirm(userId: string, code: string): Promise<string[] | undefined> {
+    const state = await this.deps.repository.state(userId);
+    if (!state?.pending) return undefined;
+    const base32 = this.deps.encryptor.open(state.pending, context(userId));
+    const step = matchingStep(base32, code);
+    if (step === undefined) return undefined;
+    const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+    await this.deps.repository.enable(userId, this.deps.encryptor.seal(base32, context(userId)), step, codes.map((c) => this.deps.hasher.hash(normalise(c))));
+    return codes;
+  }
+
+  /** Checks a code at sign-in: a current TOTP code (once per time step) or an unused recovery code. */
+  async verify(userId: string, code: string): Promise<SecondFactor | undefined> {
+    const state = await this.deps.repository.state(userId);
+    if (!state?.secret) return undefined;
+    const trimmed = code.replace(/\s+/g, '');
+    if (/^\d{6}$/.test(trimmed)) {
+      const step = matchingStep(this.deps.encryptor.open(state.secret, context(userId)), trimmed);
+      if (step !== undefined && (await this.deps.repository.acceptStep(userId, step))) return 'totp';
+      return undefined;
+    }
+    const presented = normalise(code);
+    if (presented.length < 10 || presented.length > 40) return undefined;
+    for (const candidate of await this.deps.repository.unusedRecoveryCodeHashes(userId)) {
+      if (this.deps.hasher.matches(presented, [candidate.hash])) {
+        return (await this.deps.repository.useRecoveryCode(candidate.id)) ? 'recovery_code' : undefined;
+      }
+    }
+    return undefined;
+  }
+
+  disable(userId: string): Promise<void> {
+    return this.deps.repository.disable(userId);
+  }
+
+  private async describe(secret: Secret, accountLabel: string): Promise<Enrolment> {
+    const totp = new TOTP({ issuer: this.deps.issuerName, label: accountLabel, secret, period: PERIOD, digits: 6, algorithm: 'SHA1' });
+    const otpauthUri = totp.toString();
+    const svg = await QRCode.toString(otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+    return { secret: secret.base32, otpauthUri, qrDataUri: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
+  }
+}
+
+const context = (userId: string) => `totp:${userId}`;
+
+/** The time step a code belongs to (current ±1), or undefined. */
+function matchingStep(base32: string, code: string, now = Date.now()): number | undefined {
+  const token = code.replace(/\s+/g, '');
+  if (!/^\d{6}$/.test(token)) return undefined;
+  const delta = TOTP.validate({ token, secret: Secret.fromBase32(base32), period: PERIOD, digits: 6, algorithm: 'SHA1', timestamp: now, window: 1 });
+  return delta === null ? undefined : Math.floor(now / 1000 / PERIOD) + delta;
+}
+
+/** xxxxx-xxxxx from an alphabet without look-alikes (about 50 bits). */
+function newRecoveryCode(): string {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
+  const bytes = randomBytes(10);
+  const chars = [...bytes].map((b) => alphabet[b % alphabet.length]);
+  return `${chars.slice(0, 5).join('')}-${chars.slice(5).join('')}`;
+}
+
+const normalise = (code: string) => code.toLowerCase().replace(/[^a-z0-9]/g, '');

@@ -1,0 +1,181 @@
+// The account page over HTTP: signing in to it, the apps a user allowed (revoking one ends its
+// tokens at once), sessions with "Sign out everywhere", password change ending the other sessions,
+// and two-step sign-in (enrolment, login with a code, recovery codes, amr/acr in the ID token).
+import { expect } from 'chai';
+import { decodeJwt } from 'jose';
+import { Secret, TOTP } from 'otpauth';
+import * as oidc from 'openid-client';
+
+import { FormBrowser, formAction, hiddenField, type Page } from '../helpers/browser.js';
+import { PASSWORD, createApi, createResourceServerClient, createUser, createWebClient, relyingParty, startAuthorization } from '../helpers/fixtures.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+const API = 'https://orders.example.com';
+const REDIRECT = 'http://127.0.0.1:8080/callback';
+
+describe('account page: apps, sessions, password, two-step sign-in', function () {
+  this.timeout(120_000);
+  let server: TestServer;
+  let app: oidc.Configuration;
+  let rs: oidc.Configuration;
+
+  before(async () => {
+    server = await startTestServer({ env: { LOGIN_DELAY_AFTER: '1000' } });
+    await createApi(server.core, API, ['orders:read']);
+    for (const name of ['alice', 'bob', 'carol', 'erin']) await createUser(server.core, name);
+    const web = await createWebClient(server.core, { redirectUri: REDIRECT, apis: [API], name: 'Order Desk' });
+    app = await relyingParty(server.issuer, web.clientId, web.clientSecret);
+    const resource = await createResourceServerClient(server.core, API);
+    rs = await relyingParty(server.issuer, resource.clientId, resource.clientSecret);
+  });
+
+  after(async () => server?.stop());
+
+  const url = (path: string) => `${server.issuer}${path}`;
+
+  /** Walks login (and a second step, and consent) for any authorization URL; returns the last page or redirect. */
+  const walk = async (browser: FormBrowser, start: string, stopAt: string, { login = 'alice', password = PASSWORD, code }: { login?: string; password?: string; code?: () => string } = {}) => {
+    let page = await browser.follow(await browser.get(start), stopAt);
+    for (let i = 0; i < 5 && !page.url.startsWith(stopAt); i += 1) {
+      const action = (fragment: string) => new URL(formAction(page.body, fragment), page.url).toString();
+      if (page.body.includes('name="password"')) page = await browser.post(action('/login'), { csrf: hiddenField(page.body, 'csrf'), login, password });
+      else if (page.body.includes('name="pending"')) page = await browser.post(action('/two-step'), { csrf: hiddenField(page.body, 'csrf'), pending: hiddenField(page.body, 'pending'), code: code!() });
+      else if (page.body.includes('/confirm')) page = await browser.post(action('/confirm'), { csrf: hiddenField(page.body, 'csrf') });
+      else break;
+      page = await browser.follow(page, stopAt);
+    }
+    return page;
+  };
+
+  const appSignIn = async (browser: FormBrowser, options: Parameters<typeof walk>[3] = {}, scope = 'openid orders:read') => {
+    const start = await startAuthorization(app, { redirectUri: REDIRECT, scope, resource: API });
+    const page = await walk(browser, start.url.toString(), REDIRECT, options);
+    return oidc.authorizationCodeGrant(app, new URL(page.url), { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce });
+  };
+
+  const accountPage = async (browser: FormBrowser): Promise<Page> => browser.get(url('/account'));
+  const post = (browser: FormBrowser, page: Page, action: string, form: Record<string, string> = {}) =>
+    browser.post(new URL(formAction(page.body, action), page.url).toString(), { csrf: hiddenField(page.body, 'csrf'), ...form });
+
+  it('sends a visitor without a session through the sign-in pages and back to the account page', async () => {
+    const browser = new FormBrowser();
+    const first = await accountPage(browser);
+    expect(first.status).to.equal(302);
+    expect(first.location).to.equal('/account/login');
+    const page = await walk(browser, url('/account'), url('/account/callback'));
+    const back = await browser.follow(await browser.get(page.url), url('/account?'));
+    expect(back.status).to.equal(200);
+    expect(back.body).to.include('Your account').and.include('Signed in as Alice Example');
+    // The account page is Gatehouse's own: no consent page, and it is not listed among the apps.
+    expect(back.body).to.include('No app has access to your account.');
+  });
+
+  it('lists the apps with their scopes; "Revoke access" ends the grant and its tokens at once', async () => {
+    const browser = new FormBrowser();
+    const tokens = await appSignIn(browser, { login: 'bob' });
+    expect((await oidc.tokenIntrospection(rs, tokens.access_token)).active).to.equal(true);
+    const page = await accountPage(browser);
+    expect(page.body).to.include('Order Desk').and.include('Use orders:read').and.include('Confirm your identity').and.include('API https://orders.example.com');
+    const revoked = await post(browser, page, '/revoke');
+    expect(revoked.status).to.equal(200);
+    expect(revoked.body).to.include('Order Desk no longer has access').and.include('No app has access');
+    expect(await oidc.tokenIntrospection(rs, tokens.access_token)).to.deep.equal({ active: false });
+    const events = await server.core.audit.flush().then(() => server.core.repositories.audit.query({ limit: 200, type: 'account.access.revoked' }));
+    expect(events).to.have.length(1);
+  });
+
+  it('refuses account forms without the token or from another origin', async () => {
+    const browser = new FormBrowser();
+    await appSignIn(browser, { login: 'bob' });
+    const page = await accountPage(browser);
+    const noToken = await browser.post(new URL(formAction(page.body, '/revoke'), page.url).toString(), {});
+    expect(noToken.status).to.equal(403);
+    // A browser whose every request says it comes from another site: the token alone is not enough.
+    const crossSite = new FormBrowser({ origin: 'https://evil.example' });
+    await appSignIn(crossSite, { login: 'bob' });
+    const crossPage = await accountPage(crossSite);
+    expect((await post(crossSite, crossPage, '/revoke')).status).to.equal(403);
+    expect((await accountPage(browser)).body).to.include('Order Desk');
+  });
+
+  it('"Sign out everywhere" ends every session of the user', async () => {
+    const laptop = new FormBrowser();
+    const phone = new FormBrowser();
+    const phoneTokens = await appSignIn(phone, { login: 'carol' });
+    await appSignIn(laptop, { login: 'carol' });
+    const page = await accountPage(laptop);
+    expect(page.body).to.include('This browser').and.include('Another browser or device');
+    const ended = await post(laptop, page, '/sessions/end-all');
+    expect(ended.body).to.include('You are signed out');
+    expect((await accountPage(laptop)).status).to.equal(302);
+    expect((await accountPage(phone)).status).to.equal(302);
+    expect((await oidc.tokenIntrospection(rs, phoneTokens.access_token)).active).to.equal(false);
+  });
+
+  it('changes the password: the current one is required, the policy applies, other sessions end', async () => {
+    const laptop = new FormBrowser();
+    const phone = new FormBrowser();
+    await appSignIn(phone, { login: 'erin' });
+    await appSignIn(laptop, { login: 'erin' });
+    let page = await accountPage(laptop);
+    const wrong = await post(laptop, page, '/account/password', { current_password: 'not it at all', new_password: 'a brand new passphrase' });
+    expect(wrong.status).to.equal(400);
+    expect(wrong.body).to.include('The current password is not correct.');
+    const common = await post(laptop, wrong, '/account/password', { current_password: PASSWORD, new_password: 'password123' });
+    expect(common.body).to.include('too common');
+    const short = await post(laptop, common, '/account/password', { current_password: PASSWORD, new_password: 'short' });
+    expect(short.body).to.include('at least 8 characters');
+    page = await post(laptop, short, '/account/password', { current_password: PASSWORD, new_password: 'a brand new passphrase' });
+    expect(page.status).to.equal(200);
+    expect(page.body).to.include('Your password was changed');
+    expect((await accountPage(laptop)).status).to.equal(200);
+    expect((await accountPage(phone)).status).to.equal(302);
+    expect(await server.core.users.authenticate('erin', 'a brand new passphrase')).to.not.equal(undefined);
+    const types = (await server.core.audit.flush().then(() => server.core.repositories.audit.query({ limit: 500 }))).map((e) => e.type);
+    expect(types).to.include('account.password.changed').and.include('account.password.change_failed');
+  });
+
+  it('enrols TOTP with a QR code drawn locally; sign-in then asks for a code, and amr/acr say so', async () => {
+    const browser = new FormBrowser();
+    await appSignIn(browser, { login: 'alice' });
+    const enrol = await browser.get(url('/account/two-step'));
+    expect(enrol.status).to.equal(200);
+    expect(enrol.body).to.include('src="data:image/svg+xml;base64,');
+    const secret = /id="totp-secret">([A-Z2-7]+)</.exec(enrol.body)![1]!;
+    const totp = new TOTP({ secret: Secret.fromBase32(secret), period: 30, digits: 6, algorithm: 'SHA1' });
+    const wrong = await post(browser, enrol, '/account/two-step', { code: '000000' === totp.generate() ? '111111' : '000000' });
+    expect(wrong.status).to.equal(400);
+    const used = totp.generate();
+    const done = await post(browser, wrong, '/account/two-step', { code: used });
+    expect(done.body).to.include('Your recovery codes');
+    const recoveryCodes = [...done.body.matchAll(/<li>([a-z2-9]{5}-[a-z2-9]{5})<\/li>/g)].map((m) => m[1]!);
+    expect(recoveryCodes).to.have.length(10);
+
+    // A new browser: password, then the code. The code just used for enrolment is refused (replay).
+    const replayBrowser = new FormBrowser();
+    const start = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid' });
+    const refused = await walk(replayBrowser, start.url.toString(), REDIRECT, { code: () => used });
+    expect(refused.body).to.include('That code is not valid');
+
+    const fresh = new FormBrowser();
+    const viaRecovery = await appSignIn(fresh, { code: () => recoveryCodes[0]! }, 'openid');
+    expect(decodeJwt(viaRecovery.id_token!)).to.include({ acr: 'urn:gatehouse:acr:two-step' });
+    expect(decodeJwt(viaRecovery.id_token!).amr).to.deep.equal(['pwd', 'mfa']);
+    // A recovery code works once.
+    const again = new FormBrowser();
+    const second = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid' });
+    expect((await walk(again, second.url.toString(), REDIRECT, { code: () => recoveryCodes[0]! })).body).to.include('That code is not valid');
+
+    // The plaintext secret is nowhere in the users table.
+    const row = await server.core.database.knex('users').where({ username: 'alice' }).first();
+    expect(JSON.stringify(row)).to.not.include(secret);
+    expect(row.totp_secret_sealed).to.match(/^v1\./);
+  });
+
+  it('puts amr ["pwd"] and the password acr in the ID token of a password-only sign-in', async () => {
+    const tokens = await appSignIn(new FormBrowser(), { login: 'bob' }, 'openid');
+    const claims = decodeJwt(tokens.id_token!);
+    expect(claims.amr).to.deep.equal(['pwd']);
+    expect(claims.acr).to.equal('urn:gatehouse:acr:password');
+  });
+});
