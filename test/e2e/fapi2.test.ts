@@ -41,7 +41,7 @@ describe('FAPI 2.0 Security Profile, JAR and JARM', () => {
       redirectUris: [REDIRECT],
       apis: [API],
       tokenEndpointAuthMethod: 'private_key_jwt',
-      jwks: keys.jwks,
+      jwks: keys.jwks as never,
       ...extra,
     });
     const config = await oidc.discovery(new URL(server.issuer), client.clientId, { token_endpoint_auth_method: 'private_key_jwt' }, oidc.PrivateKeyJwt({ key: keys.privateKey, kid: keys.jwks.keys[0]!.kid }), {
