@@ -13,6 +13,7 @@ import { GatehouseMetrics } from './metrics/metrics.js';
 import { recordProviderEvents } from './metrics/provider-events.js';
 import accessLog from './middleware/koa-access-log.js';
 import authorizationErrorConformance from './middleware/koa-authorization-error-conformance.js';
+import corsPolicy from './middleware/koa-cors-policy.js';
 import databaseUnavailable, { flagDatabaseOutages } from './middleware/koa-database-unavailable.js';
 import httpMetrics from './middleware/koa-http-metrics.js';
 import errorNormaliser from './middleware/koa-error-normaliser.js';
@@ -214,12 +215,12 @@ export async function createApp({ config, database, logger }: { config: Config; 
   provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
   if (config.issuer.startsWith('https:')) provider.use(httpsExpected(logger));
   provider.use(jwksCaching({ path: new URL(provider.urlFor('jwks')).pathname, maxAgeSeconds: config.keys.jwksMaxAge }));
-  provider.use(errorNormaliser(logger));
   const errorPage = async (ctx: Context, status: number, code: string, message: string) => {
     ctx.type = 'html';
     ctx.body = await views.render('error', { nonce: String(ctx.state.nonce ?? '') }, { title: views.messages().errorTitle, message, code, backUrl: '/' });
     ctx.status = status;
   };
+  provider.use(errorNormaliser({ logger, renderPage: errorPage }));
   provider.use(requestLimits({ renderPage: errorPage }));
   provider.use(
     rateLimit({
@@ -245,6 +246,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
       onUnavailable: (surface) => metrics.dbUnavailable.inc({ surface }),
     }),
   );
+  provider.use(corsPolicy({ registeredOrigins: () => catalog.redirectOrigins() }));
   provider.use(oauthErrorConformance({ issuer: config.issuer }));
   provider.use(authorizationErrorConformance());
   if (config.dynamicRegistration !== 'off') {

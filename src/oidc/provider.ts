@@ -16,6 +16,7 @@ import { fapiCodeTtl, fapiProfileOf, FAPI_CLIENT_PROPERTY } from './fapi.js';
 import { accountClientMetadata } from './account-client.js';
 import { ACR_PASSWORD, ACR_TWO_STEP } from './authentication-context.js';
 import { GRANT_ID_CLAIM, type AccessTokenVerifier } from './access-token-verifier.js';
+import { clientBasedCors } from './cors.js';
 import { STANDARD_CLAIMS, createFindAccount } from './find-account.js';
 import {
   allowStructuredTokenIntrospection,
@@ -101,6 +102,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     // The redirect_uri is always required and always matched exactly.
     allowOmittingSingleRegisteredRedirectUri: false,
     clockTolerance: 5,
+    clientBasedCORS: clientBasedCors as Configuration['clientBasedCORS'],
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     // A client's documents are small; an endless response must not fill memory.
     fetchResponseBodyLimits: { 'client_id metadata document': 5 * 1024, jwks_uri: 256 * 1024, sector_identifier_uri: 64 * 1024 } as Configuration['fetchResponseBodyLimits'],

@@ -94,6 +94,12 @@ export class ClientRepository {
     return record;
   }
 
+  /** Every registered redirect URI of every client (for the CORS policy). */
+  async allRedirectUris(): Promise<string[]> {
+    const rows: { metadata: ClientMetadata }[] = await this.knex('clients').select('metadata');
+    return rows.flatMap((row) => (Array.isArray(row.metadata.redirect_uris) ? row.metadata.redirect_uris.filter((uri): uri is string => typeof uri === 'string') : []));
+  }
+
   async list(): Promise<ClientRecord[]> {
     return this.hydrate(await this.baseQuery().orderBy('c.created_at').orderBy('c.client_id'));
   }
