@@ -7,6 +7,7 @@ import * as auditAndRateLimits from './20261128010000_audit_and_rate_limits.js';
 import * as twoStepSignIn from './20261128100000_two_step_sign_in.js';
 import * as registrationAndRoles from './20261128110000_registration_and_roles.js';
 import * as keyLifecycleAndHashedTokenIds from './20261128120000_key_lifecycle_and_hashed_token_ids.js';
+import * as auditQueryIndexes from './20261128130000_audit_query_indexes.js';
 import * as janitorIndexes from './20261128140000_janitor_indexes.js';
 
 export interface Migration {
@@ -21,5 +22,6 @@ export const migrations: readonly Migration[] = [
   { name: '20261128100000_two_step_sign_in', ...twoStepSignIn },
   { name: '20261128110000_registration_and_roles', ...registrationAndRoles },
   { name: '20261128120000_key_lifecycle_and_hashed_token_ids', ...keyLifecycleAndHashedTokenIds },
+  { name: '20261128130000_audit_query_indexes', ...auditQueryIndexes },
   { name: '20261128140000_janitor_indexes', ...janitorIndexes },
 ];

@@ -35,6 +35,7 @@ import { limitUserCodeGuessing } from './oidc/device-flow.js';
 import { createProvider } from './oidc/provider.js';
 import { REGISTRATION_PATH } from './oidc/registration.js';
 import { auditTokenReuse } from './oidc/reuse-audit.js';
+import { auditTokens } from './oidc/token-audit.js';
 import { createAdminAuth } from './routes/admin/admin-auth.js';
 import { adminRoutes } from './routes/admin/admin-routes.js';
 import { createDocsRenderer } from './routes/admin/docs-page.js';
@@ -153,6 +154,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
   });
   recordProviderEvents(provider, metrics);
   auditTokenReuse(provider, core.audit);
+  auditTokens(provider, core.audit);
   flagDatabaseOutages(provider);
 
   provider.on('server_error', (ctx: { state?: { requestId?: string } }, error: Error) => {
@@ -197,7 +199,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
     secureCookies: config.issuer.startsWith('https:'),
   });
   const assets = createAssetsRouter({ logoFile: config.brand.logoFile });
-  const routes = adminRoutes({ ...core, listSigningKeys: () => core.signingKeys.listPublished() });
+  const routes = adminRoutes({ ...core, listSigningKeys: () => core.signingKeys.listPublished(), auditEvents: core.repositories.audit });
   let openApi: Record<string, unknown> | undefined;
   const openApiDocument = () => (openApi ??= buildOpenApiDocument({ routes, issuer: config.issuer, version: '1.0.0' }));
   const renderDocs = createDocsRenderer(views, openApiDocument);

@@ -132,7 +132,9 @@ export function createCore({ config, database, logger }: { config: Config; datab
   const tokenIds = new TokenIdSealer(encryptor, logger);
   const signingKeys = new SigningKeyService(repositories.keys, encryptor);
   const algsInUse = async () => [...new Set([ID_TOKEN_ALG, config.accessTokenAlg, ...(await repositories.apis.list()).map((api) => api.signingAlg)])];
+  const audit = new AuditLog(repositories.audit, logger);
   const keyRotation = new KeyRotation({
+    audit,
     repository: repositories.keys,
     keys: signingKeys,
     feed,
@@ -149,7 +151,6 @@ export function createCore({ config, database, logger }: { config: Config; datab
         config.keys.retentionMargin,
       ),
   });
-  const audit = new AuditLog(repositories.audit, logger);
   const grants = new GrantRevoker(repositories.models, revocations);
   const adminApi = adminApiIdentifier(config.issuer);
   const apis = new ApiService({

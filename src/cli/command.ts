@@ -12,6 +12,8 @@ export interface CliIo {
 
 export interface CliContext {
   io: CliIo;
+  /** --json was given. */
+  json: boolean;
   /** Opens the database and builds the services on first use. */
   core(): Promise<Core>;
   /** The database without requiring an up-to-date schema (for `migrate`). */

@@ -20,6 +20,7 @@ import {
   apisShowCommand,
   apisUpdateCommand,
 } from './commands/apis.js';
+import { auditTailCommand } from './commands/audit.js';
 import {
   clientsCreateCommand,
   clientsDeleteCommand,
@@ -94,6 +95,7 @@ export const COMMANDS: Command[] = [
   keysRotateCommand,
   keysRekeyCommand,
   deviceLoginCommand,
+  auditTailCommand,
 ];
 
 function findCommand(args: string[]): { command: Command | undefined; rest: string[] } {
@@ -195,6 +197,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const result = await command.run(
       {
         io,
+        json,
         rawCore: open,
         core: async () => {
           const opened = await open();

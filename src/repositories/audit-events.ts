@@ -24,6 +24,8 @@ export interface AuditQuery {
   since?: Date;
   /** Events with an id below this (cursor for older pages). */
   beforeId?: string;
+  /** Events with an id above this, oldest first (following new events). */
+  afterId?: string;
   limit: number;
 }
 
@@ -60,10 +62,13 @@ export class AuditEventRepository {
     );
   }
 
-  /** Newest first. */
+  /** Newest first (oldest first with afterId). */
   async query(q: AuditQuery): Promise<StoredAuditEvent[]> {
-    const query = this.knex<AuditRow>('audit_events').orderBy('id', 'desc').limit(q.limit);
-    if (q.type) query.where('type', q.type);
+    const query = this.knex<AuditRow>('audit_events').orderBy('id', q.afterId ? 'asc' : 'desc').limit(q.limit);
+    if (q.afterId) query.where('id', '>', q.afterId);
+    // `admin.*`: every type with that prefix.
+    if (q.type?.endsWith('.*')) query.whereLike('type', `${q.type.slice(0, -1).replace(/[\\%_]/g, '\\$&')}%`);
+    else if (q.type) query.where('type', q.type);
     if (q.clientId) query.where('client_id', q.clientId);
     if (q.userId) query.where('user_id', q.userId);
     if (q.since) query.where('occurred_at', '>=', q.since);

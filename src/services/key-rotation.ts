@@ -5,6 +5,7 @@
 import { accessTokenAlgs, type KeyPolicy } from '../config/config.js';
 import { conflict, invalidInput } from '../errors/app-error.js';
 import type { KeyTransaction, SigningKeyRecord, SigningKeyRepository } from '../repositories/signing-keys.js';
+import type { AuditLog } from './audit-log.js';
 import type { ChangeFeed } from './change-feed.js';
 import { addSeconds, effectiveState } from './key-lifecycle.js';
 import { SIGNING_KEY_TOPIC } from './key-ring.js';
@@ -19,6 +20,8 @@ export interface KeyRotationDependencies {
   retention(alg: string): Promise<number>;
   /** The algorithms something signs with: ID tokens, the default access-token alg, every API's alg. */
   algsInUse(): Promise<string[]>;
+  /** Records key.rotated for every successor published. */
+  audit?: AuditLog;
 }
 
 type PreparedKey = Awaited<ReturnType<SigningKeyService['create']>>;
@@ -62,7 +65,7 @@ export class KeyRotation {
       return changed;
     });
     await this.publish(kids);
-    return (await keys.list()).filter((k) => kids.includes(k.kid));
+    return this.audited((await keys.list()).filter((k) => kids.includes(k.kid)), immediately ? 'manual_immediate' : 'manual');
   }
 
   /**
@@ -98,7 +101,14 @@ export class KeyRotation {
       return changed;
     });
     await this.publish(kids);
-    return (await keys.list()).filter((k) => kids.includes(k.kid));
+    return this.audited((await keys.list()).filter((k) => kids.includes(k.kid)), 'schedule');
+  }
+
+  private audited(rotated: KeyInfo[], trigger: string): KeyInfo[] {
+    for (const key of rotated) {
+      this.deps.audit?.record({ type: 'key.rotated', outcome: 'success', details: { kid: key.kid, alg: key.alg, activates_at: key.activatesAt, trigger } });
+    }
+    return rotated;
   }
 
   /**

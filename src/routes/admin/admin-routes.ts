@@ -1,5 +1,6 @@
 // Every admin API operation, in the order the reference lists them.
 import { apiRoutes } from './api-routes.js';
+import { auditRoutes } from './audit-routes.js';
 import { clientRoutes } from './client-routes.js';
 import { registrationTokenRoutes, roleRoutes, signingKeyRoutes } from './role-routes.js';
 import type { AdminRoute } from './route-spec.js';
@@ -16,5 +17,6 @@ export function adminRoutes(services: AdminServices): AdminRoute[] {
     ...roleRoutes(services),
     ...registrationTokenRoutes(services),
     ...signingKeyRoutes(services),
+    ...auditRoutes(services),
   ];
 }

@@ -1,4 +1,5 @@
 // What the admin routes work with: the same services the CLI uses.
+import type { AuditQuery, StoredAuditEvent } from '../../repositories/audit-events.js';
 import type { ApiService } from '../../services/apis.js';
 import type { ClientService } from '../../services/clients.js';
 import type { RegistrationTokenService } from '../../services/registration-tokens.js';
@@ -16,4 +17,5 @@ export interface AdminServices {
   registrationTokens: RegistrationTokenService;
   /** With each key's state now (a successor becomes current at its activation, before anything is written). */
   listSigningKeys(): Promise<PublishedKeyInfo[]>;
+  auditEvents: { query(query: AuditQuery): Promise<StoredAuditEvent[]> };
 }
