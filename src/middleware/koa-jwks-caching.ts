@@ -5,14 +5,24 @@ import { createHash } from 'node:crypto';
 import type { Middleware } from 'koa';
 
 export default function jwksCaching({ path, maxAgeSeconds }: { path: string; maxAgeSeconds: number }): Middleware {
+  // The JWKS changes only when keys do: its bytes and ETag are computed once per key set, not per
+  // request. oidc-provider answers with a new { keys } around the same keys array until keys change.
+  let last: { source: unknown; body: string; etag: string } | undefined;
+  const serialise = (document: unknown): { body: string; etag: string } => {
+    const source = (document as { keys?: unknown }).keys ?? document;
+    if (last && last.source === source) return last;
+    const body = typeof document === 'string' ? document : JSON.stringify(document);
+    last = { source, body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` };
+    return last;
+  };
   return async (ctx, next) => {
     await next();
     if (ctx.path !== path || (ctx.method !== 'GET' && ctx.method !== 'HEAD') || ctx.status !== 200 || ctx.body == null) return;
-    const body = typeof ctx.body === 'string' ? ctx.body : JSON.stringify(ctx.body);
+    const { body, etag } = serialise(ctx.body);
     const type = ctx.type;
     ctx.body = body;
     ctx.type = type;
-    ctx.set('ETag', `"${createHash('sha256').update(body).digest('base64url')}"`);
+    ctx.set('ETag', etag);
     ctx.set('Cache-Control', `public, max-age=${maxAgeSeconds}`);
     if (ifNoneMatchMatches(ctx.get('If-None-Match'), ctx.response.get('ETag'))) {
       ctx.status = 304;

@@ -3,9 +3,17 @@ import { randomBytes } from 'node:crypto';
 
 import type { Middleware } from 'koa';
 
+const HTML = /^\s*text\/html\b/i;
+
 export default function securityHeaders({ hsts }: { hsts: boolean }): Middleware {
   return async (ctx, next) => {
-    ctx.state.nonce = randomBytes(16).toString('base64');
+    // Made on first use: only pages need a nonce, and most requests (tokens, JWKS) are not pages.
+    let nonce: string | undefined;
+    Object.defineProperty(ctx.state, 'nonce', {
+      get: () => (nonce ??= randomBytes(16).toString('base64')),
+      enumerable: true,
+      configurable: true,
+    });
     try {
       await next();
     } finally {
@@ -13,7 +21,7 @@ export default function securityHeaders({ hsts }: { hsts: boolean }): Middleware
       ctx.set('Referrer-Policy', 'no-referrer');
       ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
       if (hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-      if (ctx.response.is('html')) {
+      if (HTML.test(ctx.response.get('Content-Type'))) {
         ctx.set('X-Frame-Options', 'DENY');
         ctx.set(
           'Content-Security-Policy',
