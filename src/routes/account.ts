@@ -73,7 +73,9 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
   const requireForm = (ctx: Context, who: SignedIn) => {
     const sentOrigin = ctx.get('origin');
     const body = ctx.request.body as Record<string, unknown> | undefined;
-    if ((sentOrigin && sentOrigin !== origin) || !csrf.verify(`account:${who.sessionUid}`, body?.csrf)) {
+    // Browsers send "Origin: null" under Referrer-Policy no-referrer: only a named foreign origin is refused.
+    const foreign = sentOrigin !== '' && sentOrigin !== 'null' && sentOrigin !== origin;
+    if (foreign || !csrf.verify(`account:${who.sessionUid}`, body?.csrf)) {
       ctx.throw(403, 'form expired');
     }
     return body ?? {};

@@ -1,4 +1,7 @@
-// A minimal cookie-keeping HTTP user agent for driving the sign-in pages with form posts.
+// A minimal cookie-keeping HTTP user agent for driving the sign-in pages with form posts, and headless
+// Chromium for the tests that need a real browser.
+import { chromium, type Browser as ChromiumBrowser } from 'playwright-core';
+
 export interface Page {
   status: number;
   url: string;
@@ -77,4 +80,12 @@ export function formAction(body: string, fragment: string): string {
   const match = new RegExp(`action="([^"]*${fragment}[^"]*)"`).exec(body);
   if (!match) throw new Error(`no form with action containing ${fragment}`);
   return match[1]!.replace(/&amp;/g, '&');
+}
+
+/** Headless Chromium (Debian's package) driven by playwright-core, with the flags CI needs. */
+export async function launchChromium(): Promise<ChromiumBrowser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
 }
