@@ -31,7 +31,7 @@ import { AccessTokenVerifier } from './oidc/access-token-verifier.js';
 import { withDatabaseAvailability } from './oidc/availability.js';
 import { createOutboundFetch } from './oidc/outbound-fetch.js';
 import { ClientMetadataMapper } from './oidc/client-metadata.js';
-import { limitUserCodeGuessing } from './oidc/device-flow.js';
+import { limitUserCodeGuessing, prefillUserCode } from './oidc/device-flow.js';
 import { createProvider } from './oidc/provider.js';
 import { REGISTRATION_PATH } from './oidc/registration.js';
 import { auditTokenReuse } from './oidc/reuse-audit.js';
@@ -257,9 +257,11 @@ export async function createApp({ config, database, logger }: { config: Config; 
       provider.use(initialAccessToken({ path: REGISTRATION_PATH, issuer: config.issuer, tokens: core.registrationTokens, audit: core.audit }));
     }
   }
+  const codeVerificationPath = new URL(provider.urlFor('code_verification')).pathname;
+  provider.use(prefillUserCode({ path: codeVerificationPath }));
   provider.use(
     limitUserCodeGuessing({
-      path: new URL(provider.urlFor('code_verification')).pathname,
+      path: codeVerificationPath,
       limiter: core.rateLimits.create('device-user-code', {
         points: config.protocol.deviceUserCodeAttempts,
         durationSeconds: config.protocol.deviceUserCodeWindowSeconds,

@@ -12,6 +12,8 @@ type DeviceFlowFeature = NonNullable<NonNullable<Configuration['features']>['dev
 
 /** Set on the request when a submitted user code matched nothing: that is what counts as a guess. */
 const WRONG_CODE = Symbol('device.wrongCode');
+/** The user code of a verification_uri_complete link, shown in the entry form for the user to submit. */
+const PREFILLED_CODE = Symbol('device.prefilledCode');
 
 const xsrfOf = (form: string) => /name="xsrf" value="([^"]*)"/.exec(form)?.[1] ?? '';
 
@@ -42,7 +44,9 @@ export function deviceFlowFeature(deps: {
         : name === 'AbortedError' ? deviceEn.aborted
         : err ? deviceEn.failed
         : undefined;
-      const userCode = typeof ctx.oidc.params?.user_code === 'string' ? ctx.oidc.params.user_code.slice(0, 32) : '';
+      const prefilled = (ctx.state as Record<symbol, string | undefined>)[PREFILLED_CODE];
+      const submitted = ctx.oidc.params?.user_code;
+      const userCode = (typeof submitted === 'string' ? submitted : (prefilled ?? '')).slice(0, 32);
       await page(ctx, 'device-code', deviceEn.enterTitle, { action: ctx.oidc.urlFor('code_verification'), xsrf: xsrfOf(form), error, userCode }, error && name !== 'AbortedError' ? 400 : 200);
     },
     userCodeConfirmSource: async (ctx, form, client, _deviceInfo, userCode) => {
@@ -86,5 +90,20 @@ export function limitUserCodeGuessing(deps: {
     }
     await next();
     if ((ctx.state as Record<symbol, boolean>)[WRONG_CODE]) await deps.limiter.penalty(key, 1);
+  };
+}
+
+/**
+ * verification_uri_complete (/device?user_code=…): the library would answer with a self-submitting
+ * form, whose inline script the Content-Security-Policy blocks. Instead the entry page opens with
+ * the code filled in, and the user submits it (RFC 8628 §3.3.1: the user still confirms).
+ */
+export function prefillUserCode(deps: { path: string }): Middleware {
+  return async (ctx, next) => {
+    if (ctx.method === 'GET' && ctx.path === deps.path && typeof ctx.query.user_code === 'string') {
+      (ctx.state as Record<symbol, string>)[PREFILLED_CODE] = ctx.query.user_code.slice(0, 32);
+      ctx.querystring = '';
+    }
+    await next();
   };
 }

@@ -119,6 +119,16 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(tokens.id_token).to.be.a('string');
   });
 
+  it('opens verification_uri_complete with the code filled in, for the user to submit', async () => {
+    const start = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
+    const browser = new FormBrowser();
+    const form = await browser.get(start.verification_uri_complete!);
+    expect(form.status).to.equal(200);
+    expect(form.body).to.include(`value="${start.user_code}"`).and.not.include('<script');
+    const confirm = await browser.post(`${server.issuer}/device`, { xsrf: hiddenField(form.body, 'xsrf'), user_code: start.user_code });
+    expect(confirm.body).to.include('Is this your device?');
+  });
+
   it('tells the device when the user cancels', async () => {
     const start = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
     const browser = new FormBrowser();
