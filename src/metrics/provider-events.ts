@@ -5,7 +5,7 @@ import type Provider from 'oidc-provider';
 
 import type { GatehouseMetrics } from './metrics.js';
 
-const GRANT_TYPES = new Set(['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:openid:params:grant-type:ciba']);
+const GRANT_TYPES = new Set(['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:token-exchange', 'urn:openid:params:grant-type:ciba']);
 const OAUTH_ERROR = /^[a-z_]{1,40}$/;
 
 interface IssuedToken {

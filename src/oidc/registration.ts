@@ -5,7 +5,7 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import { STANDARD_SCOPES } from '../schemas/api.js';
-import { createClientSchema } from '../schemas/client.js';
+import { createClientSchema, FAPI_PROFILES, TOKEN_EXCHANGE_GRANT } from '../schemas/client.js';
 import { httpsUrlSchema } from '../schemas/uris.js';
 import { generateClientSecret } from '../services/client-secrets.js';
 import { DEFAULT_OIDC_SCOPES } from '../services/clients.js';
@@ -28,6 +28,9 @@ const RFC_NAMES: Record<string, string> = {
   logoUri: 'logo_uri',
   policyUri: 'policy_uri',
   tosUri: 'tos_uri',
+  fapiProfile: 'fapi_profile',
+  requirePushedAuthorizationRequests: 'require_pushed_authorization_requests',
+  dpopBoundAccessTokens: 'dpop_bound_access_tokens',
 };
 const OIDC_SCOPES = new Set<string>(STANDARD_SCOPES);
 
@@ -48,6 +51,17 @@ export function validateRegistrationMetadata(ctx: KoaContextWithOIDC | undefined
   if (grantTypes.includes('client_credentials')) {
     throw new errors.InvalidClientMetadata('grant_types: dynamically registered clients may not use client_credentials; ask an operator for a machine client');
   }
+  if (grantTypes.includes(TOKEN_EXCHANGE_GRANT)) {
+    throw new errors.InvalidClientMetadata('grant_types: token exchange is granted by an operator, not through dynamic registration');
+  }
+  const fapiProfile = metadata.fapi_profile;
+  if (fapiProfile !== undefined && fapiProfile !== null && !(FAPI_PROFILES as readonly unknown[]).includes(fapiProfile)) {
+    throw new errors.InvalidClientMetadata(`fapi_profile: must be ${FAPI_PROFILES.join(' or ')}`);
+  }
+  // Gatehouse would call it: https only for clients nobody has verified (no loopback, no plain http).
+  if (metadata.backchannel_logout_uri !== undefined && !httpsUrlSchema.safeParse(metadata.backchannel_logout_uri).success) {
+    throw new errors.InvalidClientMetadata('backchannel_logout_uri: must be an https URL without a fragment');
+  }
   const scope = metadata.scope === undefined ? undefined : String(metadata.scope);
   const result = createClientSchema.safeParse({
     name: typeof metadata.client_name === 'string' ? metadata.client_name : 'Dynamically registered client',
@@ -63,6 +77,9 @@ export function validateRegistrationMetadata(ctx: KoaContextWithOIDC | undefined
     policyUri: optionalString(metadata.policy_uri),
     tosUri: optionalString(metadata.tos_uri),
     isAdmin: false,
+    fapiProfile: fapiProfile === '2.0' ? '2.0' : undefined,
+    requirePushedAuthorizationRequests: typeof metadata.require_pushed_authorization_requests === 'boolean' ? metadata.require_pushed_authorization_requests : undefined,
+    dpopBoundAccessTokens: typeof metadata.dpop_bound_access_tokens === 'boolean' ? metadata.dpop_bound_access_tokens : undefined,
   });
   if (!result.success) {
     const issue = result.error.issues[0]!;
@@ -74,6 +91,10 @@ export function validateRegistrationMetadata(ctx: KoaContextWithOIDC | undefined
   if (metadata.client_uri !== undefined && !httpsUrlSchema.safeParse(metadata.client_uri).success) {
     throw new errors.InvalidClientMetadata('client_uri: must be an https URL without a fragment');
   }
+  if (fapiProfile === '2.0') {
+    metadata.require_pushed_authorization_requests = true;
+    metadata.dpop_bound_access_tokens = true;
+  } else delete metadata.fapi_profile;
   // Private-use redirect URIs are for native apps (RFC 8252 §7.1).
   if (result.data.redirectUris.some((uri) => !/^https?:/i.test(uri))) metadata.application_type = 'native';
 
