@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 import { Secret, TOTP } from 'otpauth';
-import type { Page } from 'playwright-core';
 
 import { PROJECT_ROOT } from '../src/paths.js';
 import { launchChromium } from '../test/helpers/browser.js';

@@ -164,6 +164,7 @@ export function createCore({ config, database, logger }: { config: Config; datab
     defaults: { accessTokenTtl: config.ttl.accessToken, signingAlg: config.accessTokenAlg },
     adminIdentifier: adminApi,
   });
+  const twoStep = new TwoStepService({ repository: repositories.twoStep, encryptor, hasher, issuerName: config.brand.name });
   const userAccess = new UserAccessService({ models: repositories.models, grants, consents: repositories.consents, audit });
   return {
     config,
@@ -189,7 +190,7 @@ export function createCore({ config, database, logger }: { config: Config; datab
     keyRing: new KeyRing(signingKeys, feed, logger),
     keyRotation,
     keyMaintenance: new KeyMaintenance(keyRotation, logger),
-    rekeying: new Rekeying({ encryptor, signingKeys: repositories.keys, models: repositories.models, tokenIds, feed }),
+    rekeying: new Rekeying({ encryptor, signingKeys: repositories.keys, models: repositories.models, tokenIds, feed, stores: [twoStep] }),
     algsInUse,
     apis,
     clients: new ClientService({
@@ -204,7 +205,7 @@ export function createCore({ config, database, logger }: { config: Config; datab
     }),
     users: new UserService({ users: repositories.users, passwords, roles: repositories.roles, transaction, access: userAccess, audit }),
     roles: new RoleService({ roles: repositories.roles, audit }),
-    twoStep: new TwoStepService({ repository: repositories.twoStep, encryptor, hasher, issuerName: config.brand.name }),
+    twoStep,
     userAccess,
     registrationTokens: new RegistrationTokenService({ tokens: repositories.registrationTokens, hasher, audit }),
     registeredClients: new RegisteredClientStore({ clients: repositories.clients, apis: repositories.apis, transaction, feed, hasher, audit }),

@@ -91,4 +91,28 @@ export class TwoStepRepository {
   async useRecoveryCode(id: string): Promise<boolean> {
     return (await this.knex('user_recovery_codes').where({ id }).whereNull('used_at').update({ used_at: this.knex.fn.now() })) > 0;
   }
+
+  /** Users with a TOTP secret (or one being enrolled) sealed under another KEK than `kekId`. */
+  async listSealedNotUnder(kekId: string, limit: number): Promise<({ userId: string } & Pick<TotpState, 'secret' | 'pending'>)[]> {
+    const rows = (await this.knex('users')
+      .select('id', 'totp_secret_sealed', 'totp_secret_kek_id', 'totp_pending_sealed', 'totp_pending_kek_id')
+      .where((q) => q.where('totp_secret_kek_id', '<>', kekId).orWhere('totp_pending_kek_id', '<>', kekId))
+      .orderBy('id')
+      .limit(limit)) as (TotpRow & { id: string })[];
+    return rows.map((r) => ({ userId: r.id, secret: sealed(r.totp_secret_sealed, r.totp_secret_kek_id), pending: sealed(r.totp_pending_sealed, r.totp_pending_kek_id) }));
+  }
+
+  /** Replaces sealed values, only where they are still what was read (a concurrent change wins). */
+  async replaceSealed(userId: string, column: 'secret' | 'pending', before: Sealed, after: Sealed): Promise<boolean> {
+    const [text, kek] = column === 'secret' ? ['totp_secret_sealed', 'totp_secret_kek_id'] : ['totp_pending_sealed', 'totp_pending_kek_id'];
+    const updated = await this.knex('users').where({ id: userId, [text]: before.ciphertext }).update({ [text]: after.ciphertext, [kek]: after.kekId });
+    return updated > 0;
+  }
+
+  async kekIdsInUse(): Promise<string[]> {
+    const rows = (await this.knex.raw(
+      'SELECT totp_secret_kek_id AS id FROM users WHERE totp_secret_kek_id IS NOT NULL UNION SELECT totp_pending_kek_id FROM users WHERE totp_pending_kek_id IS NOT NULL',
+    )) as { rows: { id: string }[] };
+    return rows.rows.map((r) => r.id);
+  }
 }

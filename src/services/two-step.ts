@@ -9,6 +9,7 @@ import QRCode from 'qrcode';
 import type { TwoStepRepository } from '../repositories/two-step.js';
 import type { ClientSecretHasher } from './client-secrets.js';
 import type { KeyEncryptor } from './key-encryption.js';
+import type { RekeyableStore } from './rekey.js';
 
 const PERIOD = 30;
 const RECOVERY_CODES = 10;
@@ -23,7 +24,7 @@ export interface Enrolment {
 
 export type SecondFactor = 'totp' | 'recovery_code';
 
-export class TwoStepService {
+export class TwoStepService implements RekeyableStore {
   constructor(
     private readonly deps: { repository: TwoStepRepository; encryptor: KeyEncryptor; hasher: ClientSecretHasher; issuerName: string },
   ) {}
@@ -84,6 +85,33 @@ export class TwoStepService {
 
   disable(userId: string): Promise<void> {
     return this.deps.repository.disable(userId);
+  }
+
+  // RekeyableStore: TOTP secrets move to the first KEK with `gatehouse keys rekey`.
+  readonly name = 'totp_secrets';
+
+  async rekey(encryptor: KeyEncryptor): Promise<number> {
+    let count = 0;
+    for (;;) {
+      const users = await this.deps.repository.listSealedNotUnder(encryptor.currentKekId, 500);
+      let progressed = false;
+      for (const user of users) {
+        for (const column of ['secret', 'pending'] as const) {
+          const before = user[column];
+          if (!before || before.kekId === encryptor.currentKekId) continue;
+          const resealed = encryptor.seal(encryptor.open(before, context(user.userId)), context(user.userId));
+          if (await this.deps.repository.replaceSealed(user.userId, column, before, resealed)) {
+            count += 1;
+            progressed = true;
+          }
+        }
+      }
+      if (users.length < 500 || !progressed) return count;
+    }
+  }
+
+  kekIdsInUse(): Promise<string[]> {
+    return this.deps.repository.kekIdsInUse();
   }
 
   private async describe(secret: Secret, accountLabel: string): Promise<Enrolment> {

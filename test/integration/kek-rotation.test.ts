@@ -1,9 +1,10 @@
 // Key-encryption keys: a wrong KEK is a clear error and never a new key; a KEK rotation
 // (GATEHOUSE_KEK="new,old") keeps everything readable; `rekey` moves every sealed secret — signing
-// keys and the sealed ids of sessions — under the new KEK, after which the old one can go.
+// keys, the sealed ids of sessions and TOTP secrets — under the new KEK, after which the old one can go.
 import { randomBytes } from 'node:crypto';
 
 import { expect } from 'chai';
+import { Secret, TOTP } from 'otpauth';
 
 import { kekFromString } from '../../src/config/secrets.js';
 import { createCore, type Core } from '../../src/core.js';
@@ -80,6 +81,11 @@ for (const kind of availableKinds()) {
       const before = coreWith(kekA);
       await before.keyRing.reload();
       await adapterFor(before)('Session').upsert('session-old-kek', { jti: 'session-old-kek', uid: 'uid-old', accountId: 'a' }, 600);
+      // A user with two-step sign-in: the TOTP secret is sealed under the old KEK.
+      const totpUser = await before.users.create({ username: 'totp-user', password: 'a long enough passphrase' });
+      const enrolment = await before.twoStep.begin(totpUser.id, 'totp-user');
+      const totp = new TOTP({ secret: Secret.fromBase32(enrolment.secret) });
+      expect(await before.twoStep.confirm(totpUser.id, totp.generate())).to.have.length(10);
       const rotating = coreWith(`${kekB},${kekA}`);
       await rotating.keyRing.reload();
       await adapterFor(rotating)('Session').upsert('session-new-kek', { jti: 'session-new-kek', uid: 'uid-new', accountId: 'a' }, 600);
@@ -89,9 +95,9 @@ for (const kind of availableKinds()) {
 
       const result = await rotating.rekeying.rekey();
       expect(result.kekId).to.equal(idOf(kekB));
-      expect(result.rewritten).to.deep.equal({ signing_keys: 2, token_ids: 1 });
+      expect(result.rewritten).to.deep.equal({ signing_keys: 2, token_ids: 1, totp_secrets: 1 });
       expect(result.kekIdsInUse).to.deep.equal([idOf(kekB)]);
-      expect((await rotating.rekeying.rekey()).rewritten).to.deep.equal({ signing_keys: 0, token_ids: 0 });
+      expect((await rotating.rekeying.rekey()).rewritten).to.deep.equal({ signing_keys: 0, token_ids: 0, totp_secrets: 0 });
 
       // Only the new KEK now: everything opens, sessions are still found by uid with their id.
       const after = coreWith(kekB);
@@ -100,6 +106,8 @@ for (const kind of availableKinds()) {
       const sessions = adapterFor(after)('Session');
       expect((await sessions.findByUid('uid-old'))?.jti).to.equal('session-old-kek');
       expect((await sessions.findByUid('uid-new'))?.jti).to.equal('session-new-kek');
+      // The TOTP secret opens under the new KEK alone (a code of the next time step).
+      expect(await after.twoStep.verify(totpUser.id, totp.generate({ timestamp: Date.now() + 30_000 }))).to.equal('totp');
       // And the old KEK alone no longer reads anything.
       expect(await coreWith(kekA).signingKeys.load().catch((e: unknown) => e)).to.be.instanceOf(KeyDecryptionError);
     });
