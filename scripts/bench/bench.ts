@@ -9,7 +9,8 @@ import { freePort } from '../../test/helpers/test-server.js';
 import { startBaseline, type BaselineUnderTest } from './baseline/start.js';
 import { COMPARED, summarise, type BenchReport, type RunFigure, type Scenario, type ScenarioResult, type Target } from './figures.js';
 import { API, REDIRECT_URI, SCOPE, startGatehouse, type GatehouseUnderTest } from './gatehouse.js';
-import { drive, type LoadSpec } from './load.js';
+import type { Child } from './child.js';
+import { drive, type LoadOutcome, type LoadSpec } from './load.js';
 import { driveLoop } from './loop.js';
 import { serverCores, type BenchOptions } from './options.js';
 import { clientCredentials, discovery, introspection, jwks, refreshRotation, userinfo, type ScenarioInputs } from './scenarios.js';
@@ -85,7 +86,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       }
       progress.start(`${scenario} · ${target} · round ${round}`, options.durationSeconds);
       const before = target === 'gatehouse' ? await sampleServer(gh.metricsUrl) : undefined;
-      const outcome = await load(options.durationSeconds);
+      const { outcome, costs } = await withCosts(target === 'gatehouse' ? gh.child : baseline!.child, () => load(options.durationSeconds));
       const after = target === 'gatehouse' ? await sampleServer(gh.metricsUrl) : undefined;
       const figure: RunFigure = {
         scenario,
@@ -94,9 +95,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         connections: options.connections,
         ...outcome,
         ...(before && after && outcome.requests ? { queriesPerRequest: (after.queries - before.queries) / outcome.requests } : {}),
+        ...costs,
       };
       runs.push(figure);
-      progress.done(`${Math.round(figure.rps)} req/s, p50 ${figure.p50Ms.toFixed(1)} ms, p99 ${figure.p99Ms.toFixed(1)} ms, ${figure.errors} errors${figure.queriesPerRequest !== undefined ? `, ${figure.queriesPerRequest.toFixed(2)} queries/req` : ''}`);
+      progress.done(
+        `${Math.round(figure.rps)} req/s, p50 ${figure.p50Ms.toFixed(1)} ms, p99 ${figure.p99Ms.toFixed(1)} ms, ${figure.errors} errors` +
+          `${figure.queriesPerRequest !== undefined ? `, ${figure.queriesPerRequest.toFixed(2)} statements/req` : ''}, server CPU ${figure.serverCpuMs?.toFixed(2)} ms/req`,
+      );
     };
 
     for (let round = 1; round <= options.rounds; round += 1) {
@@ -117,11 +122,24 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       for (let round = 1; round <= options.rounds; round += 1) {
         progress.start(`sign_in · gatehouse · round ${round} · ${options.loginWorkers} workers`, signInSeconds);
         const before = await sampleServer(gh.metricsUrl);
-        const outcome = await driveSignIns(signInTarget, { workers: options.loginWorkers, seconds: signInSeconds, logins: gh.logins, scope: `openid offline_access ${SCOPE}`, resource: API });
+        const { outcome, costs } = await withCosts(gh.child, () =>
+          driveSignIns(signInTarget, { workers: options.loginWorkers, seconds: signInSeconds, logins: gh.logins, scope: `openid offline_access ${SCOPE}`, resource: API }),
+        );
         const after = await sampleServer(gh.metricsUrl);
-        const figure: RunFigure = { scenario: 'sign_in', target: 'gatehouse', round, connections: options.loginWorkers, ...outcome, ...(outcome.requests ? { queriesPerRequest: (after.queries - before.queries) / outcome.requests } : {}) };
+        const figure: RunFigure = {
+          scenario: 'sign_in',
+          target: 'gatehouse',
+          round,
+          connections: options.loginWorkers,
+          ...outcome,
+          ...(outcome.requests ? { queriesPerRequest: (after.queries - before.queries) / outcome.requests } : {}),
+          ...costs,
+        };
         runs.push(figure);
-        progress.done(`${figure.rps.toFixed(1)} flows/s, p50 ${figure.p50Ms.toFixed(0)} ms, p99 ${figure.p99Ms.toFixed(0)} ms, ${figure.errors} errors, ${figure.queriesPerRequest?.toFixed(1)} queries/flow`);
+        progress.done(
+          `${figure.rps.toFixed(1)} flows/s, p50 ${figure.p50Ms.toFixed(0)} ms, p99 ${figure.p99Ms.toFixed(0)} ms, ${figure.errors} errors, ` +
+            `${figure.queriesPerRequest?.toFixed(1)} statements/flow, server CPU ${figure.serverCpuMs?.toFixed(1)} ms/flow (argon2 threads included)`,
+        );
       }
     }
 
@@ -155,6 +173,23 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     progress.stop();
     await cleanup();
   }
+}
+
+/** CPU time per request of the server process and of this (load-generating) process. */
+async function withCosts(child: Child, load: () => Promise<LoadOutcome>): Promise<{ outcome: LoadOutcome; costs: { serverCpuMs?: number; clientCpuMs?: number } }> {
+  const serverBefore = child.cpuSeconds();
+  const clientBefore = process.cpuUsage();
+  const outcome = await load();
+  const serverAfter = child.cpuSeconds();
+  const client = process.cpuUsage(clientBefore);
+  if (!outcome.requests) return { outcome, costs: {} };
+  return {
+    outcome,
+    costs: {
+      ...(serverBefore !== undefined && serverAfter !== undefined ? { serverCpuMs: ((serverAfter - serverBefore) * 1000) / outcome.requests } : {}),
+      clientCpuMs: (client.user + client.system) / 1000 / outcome.requests,
+    },
+  };
 }
 
 function specFor(scenario: Scenario, inputs: ScenarioInputs): LoadSpec {

@@ -20,8 +20,11 @@ export interface RunFigure {
   p99Ms: number;
   /** Connection errors and timeouts plus non-2xx responses. */
   errors: number;
-  /** Database queries the server ran per request in this run (Gatehouse only). */
+  /** Database statements (round trips) the server sent per request in this run (Gatehouse only). */
   queriesPerRequest?: number;
+  /** CPU milliseconds per request: the server process's, and the load generator's (this process). */
+  serverCpuMs?: number;
+  clientCpuMs?: number;
 }
 
 /** All runs of one scenario on one target, summarised. */
@@ -32,6 +35,7 @@ export interface Summary {
   errors: number;
   requests: number;
   queriesPerRequest?: number;
+  serverCpuMs?: number;
 }
 
 export interface ScenarioResult {
@@ -61,6 +65,7 @@ export function summarise(runs: RunFigure[]): Summary {
   const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
   const median = (values: number[]) => sorted(values)[Math.floor((values.length - 1) / 2)] ?? 0;
   const queries = runs.map((r) => r.queriesPerRequest).filter((q): q is number => q !== undefined);
+  const cpu = runs.map((r) => r.serverCpuMs).filter((q): q is number => q !== undefined);
   return {
     rps: mean(runs.map((r) => r.rps)),
     p50Ms: median(runs.map((r) => r.p50Ms)),
@@ -68,5 +73,6 @@ export function summarise(runs: RunFigure[]): Summary {
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
     requests: runs.reduce((sum, r) => sum + r.requests, 0),
     ...(queries.length ? { queriesPerRequest: mean(queries) } : {}),
+    ...(cpu.length ? { serverCpuMs: mean(cpu) } : {}),
   };
 }

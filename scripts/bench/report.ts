@@ -4,7 +4,7 @@ import type { BenchReport, ScenarioResult } from './figures.js';
 const fixed = (value: number | undefined, digits = 0) => (value === undefined ? '–' : value.toFixed(digits));
 
 export function formatTable(report: BenchReport): string {
-  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'q/req', 'baseline req/s', 'b. p99 ms', 'ratio', 'target'];
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'stmt/req', 'cpu ms/req', 'baseline req/s', 'b. p99 ms', 'b. cpu ms', 'ratio', 'target'];
   const rows = report.scenarios.map((s) => [
     s.scenario,
     fixed(s.gatehouse.rps),
@@ -12,8 +12,10 @@ export function formatTable(report: BenchReport): string {
     fixed(s.gatehouse.p99Ms, 1),
     String(s.gatehouse.errors),
     fixed(s.gatehouse.queriesPerRequest, 2),
+    fixed(s.gatehouse.serverCpuMs, 2),
     s.ratioAgainst === 'argon2id_limit' ? `${fixed(report.argon2VerificationsPerSecond)} argon2/s` : fixed(s.baseline?.rps),
     fixed(s.baseline?.p99Ms, 1),
+    fixed(s.baseline?.serverCpuMs, 2),
     s.ratio === undefined ? '–' : `${s.ratio.toFixed(2)}×`,
     s.target === undefined ? '–' : `≥${s.target}× ${s.ratio !== undefined && s.ratio >= s.target ? 'met' : 'MISSED'}`,
   ]);
