@@ -31,13 +31,24 @@ export function looksLikeJwt(value: string): boolean {
 
 export class AccessTokenVerifier {
   private readonly recentExpiries = new Map<string, number>();
+  /** Verifications under way: oidc-provider looks a token up as two models at once (introspection, revocation). */
+  private readonly inFlight = new Map<string, Promise<VerifiedAccessToken | undefined>>();
 
   constructor(
     private readonly deps: { issuer: string; keys: KeyRing; revocations: RevocationList; clockToleranceSeconds: number },
   ) {}
 
   /** The verified token, or undefined for anything invalid, expired or revoked. */
-  async verify(token: string): Promise<VerifiedAccessToken | undefined> {
+  verify(token: string): Promise<VerifiedAccessToken | undefined> {
+    // Concurrent lookups of one token share one signature check; nothing is kept once it is answered.
+    const pending = this.inFlight.get(token);
+    if (pending) return pending;
+    const verification = this.verifyNow(token).finally(() => this.inFlight.delete(token));
+    this.inFlight.set(token, verification);
+    return verification;
+  }
+
+  private async verifyNow(token: string): Promise<VerifiedAccessToken | undefined> {
     if (!looksLikeJwt(token)) return undefined;
     let kid: string | undefined;
     try {
