@@ -5,7 +5,7 @@ import type { Middleware } from 'koa';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
-import { deviceEn } from '../ui/device-messages.js';
+import { deviceMessagesFor, type DeviceMessages } from '../ui/device-messages.js';
 import type { ViewRenderer } from '../ui/views.js';
 
 type DeviceFlowFeature = NonNullable<NonNullable<Configuration['features']>['deviceFlow']>;
@@ -22,10 +22,15 @@ export function deviceFlowFeature(deps: {
   clientView: (clientId: string) => Promise<{ name: string; logoUri?: string | undefined; unverified: boolean }>;
 }): DeviceFlowFeature {
   const { views } = deps;
-  const page = async (ctx: KoaContextWithOIDC, name: string, title: string, locals: Record<string, unknown>, status = 200) => {
+  const textsFor = (ctx: KoaContextWithOIDC) => {
+    const t = views.messages(undefined, (languages) => ctx.acceptsLanguages(languages));
+    return { t, d: deviceMessagesFor(t.locale) };
+  };
+  const page = async (ctx: KoaContextWithOIDC, name: string, title: (d: DeviceMessages) => string, locals: Record<string, unknown>, status = 200) => {
+    const { t, d } = textsFor(ctx);
     ctx.status = status;
     ctx.type = 'html';
-    ctx.body = await views.render(name, { nonce: String(ctx.state.nonce ?? '') }, { title, d: deviceEn, ...locals });
+    ctx.body = await views.render(name, { nonce: String(ctx.state.nonce ?? ''), t }, { title: title(d), d, ...locals });
   };
 
   return {
@@ -37,20 +42,21 @@ export function deviceFlowFeature(deps: {
     userCodeInputSource: async (ctx, form, _out, err) => {
       const name = (err as { name?: string } | undefined)?.name;
       if (name === 'NotFoundError' || name === 'NoCodeError') (ctx.state as Record<symbol, boolean>)[WRONG_CODE] = true;
+      const { d } = textsFor(ctx);
       const error =
-        name === 'NotFoundError' || name === 'NoCodeError' ? deviceEn.wrongCode
-        : name === 'ExpiredError' ? deviceEn.expiredCode
-        : name === 'AlreadyUsedError' ? deviceEn.usedCode
-        : name === 'AbortedError' ? deviceEn.aborted
-        : err ? deviceEn.failed
+        name === 'NotFoundError' || name === 'NoCodeError' ? d.wrongCode
+        : name === 'ExpiredError' ? d.expiredCode
+        : name === 'AlreadyUsedError' ? d.usedCode
+        : name === 'AbortedError' ? d.aborted
+        : err ? d.failed
         : undefined;
       const prefilled = (ctx.state as Record<symbol, string | undefined>)[PREFILLED_CODE];
       const submitted = ctx.oidc.params?.user_code;
       const userCode = (typeof submitted === 'string' ? submitted : (prefilled ?? '')).slice(0, 32);
-      await page(ctx, 'device-code', deviceEn.enterTitle, { action: ctx.oidc.urlFor('code_verification'), xsrf: xsrfOf(form), error, userCode }, error && name !== 'AbortedError' ? 400 : 200);
+      await page(ctx, 'device-code', (texts) => texts.enterTitle, { action: ctx.oidc.urlFor('code_verification'), xsrf: xsrfOf(form), error, userCode }, error && name !== 'AbortedError' ? 400 : 200);
     },
     userCodeConfirmSource: async (ctx, form, client, _deviceInfo, userCode) => {
-      await page(ctx, 'device-confirm', deviceEn.confirmTitle, {
+      await page(ctx, 'device-confirm', (texts) => texts.confirmTitle, {
         action: ctx.oidc.urlFor('code_verification'),
         xsrf: xsrfOf(form),
         userCode,
@@ -59,7 +65,7 @@ export function deviceFlowFeature(deps: {
     },
     successSource: async (ctx) => {
       const client = ctx.oidc.client;
-      await page(ctx, 'device-done', deviceEn.doneTitle, { clientName: client?.clientName ?? client?.clientId ?? '' });
+      await page(ctx, 'device-done', (texts) => texts.doneTitle, { clientName: client?.clientName ?? client?.clientId ?? '' });
     },
   } as DeviceFlowFeature;
 }
@@ -81,10 +87,12 @@ export function limitUserCodeGuessing(deps: {
       ctx.status = 429;
       ctx.set('Retry-After', String(Math.max(1, Math.ceil(state.msBeforeNext / 1000))));
       ctx.type = 'html';
+      const t = deps.views.messages(undefined, (languages) => ctx.acceptsLanguages(languages));
+      const d = deviceMessagesFor(t.locale);
       ctx.body = await deps.views.render(
         'device-code',
-        { nonce: String(ctx.state.nonce ?? '') },
-        { title: deviceEn.enterTitle, d: deviceEn, action: deps.path, xsrf: '', error: deviceEn.tooManyAttempts, userCode: '' },
+        { nonce: String(ctx.state.nonce ?? ''), t },
+        { title: d.enterTitle, d, action: deps.path, xsrf: '', error: d.tooManyAttempts, userCode: '' },
       );
       return;
     }

@@ -41,3 +41,29 @@ export const deviceEn: DeviceMessages = {
   doneTitle: 'Device connected',
   doneLead: (client) => `You are signed in to ${client} on your device. You can close this window.`,
 };
+
+export const deviceDe: DeviceMessages = {
+  enterTitle: 'Gerät verbinden',
+  enterLead: 'Geben Sie den Code ein, den Ihr Gerät anzeigt.',
+  codeLabel: 'Gerätecode',
+  codeHint: 'Acht Buchstaben, zum Beispiel BCDF-GHJK.',
+  continue: 'Weiter',
+  wrongCode: 'Dieser Code ist nicht gültig. Prüfen Sie den Code auf Ihrem Gerät und versuchen Sie es erneut.',
+  expiredCode: 'Dieser Code ist abgelaufen. Starten Sie auf Ihrem Gerät neu, um einen neuen Code zu erhalten.',
+  usedCode: 'Dieser Code wurde bereits verwendet. Starten Sie auf Ihrem Gerät neu, um einen neuen Code zu erhalten.',
+  tooManyAttempts: 'Zu viele falsche Codes. Warten Sie einige Minuten und versuchen Sie es dann erneut.',
+  aborted: 'Die Anmeldung auf dem Gerät wurde abgebrochen.',
+  failed: 'Der Code konnte nicht geprüft werden. Bitte versuchen Sie es erneut.',
+  confirmTitle: 'Ist das Ihr Gerät?',
+  confirmLead: (client) => `${client} möchte Sie auf einem Gerät anmelden, das diesen Code anzeigt:`,
+  confirmCheck: 'Fahren Sie nur fort, wenn das Gerät vor Ihnen denselben Code anzeigt und Sie diese Anmeldung selbst begonnen haben.',
+  confirm: 'Ja, weiter',
+  abort: 'Nein, abbrechen',
+  doneTitle: 'Gerät verbunden',
+  doneLead: (client) => `Sie sind auf Ihrem Gerät bei ${client} angemeldet. Sie können dieses Fenster schließen.`,
+};
+
+/** The device texts in the language of the page's other texts (Messages.locale). */
+export function deviceMessagesFor(locale: string): DeviceMessages {
+  return locale === 'de' ? deviceDe : deviceEn;
+}

@@ -129,6 +129,11 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(confirm.body).to.include('Is this your device?');
   });
 
+  it('speaks the browser\'s language, like the sign-in pages', async () => {
+    const page = await new FormBrowser({ 'accept-language': 'de-DE,de;q=0.9' }).get(`${server.issuer}/device`);
+    expect(page.body).to.include('lang="de"').and.include('Gerät verbinden').and.include('Gerätecode');
+  });
+
   it('tells the device when the user cancels', async () => {
     const start = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
     const browser = new FormBrowser();
