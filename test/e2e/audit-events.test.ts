@@ -1,11 +1,13 @@
 // The audit log end to end: every security event type is written (with request facts and no
 // secrets), queryable through GET /admin/v1/audit-events (filters, keyset pages) and `gatehouse
 // audit tail`, and nothing buffered is lost when the server stops gracefully.
+import { spawn } from 'node:child_process';
+
 import { expect } from 'chai';
 
 import { adminApi, adminToken } from '../helpers/admin.js';
 import { FormBrowser } from '../helpers/browser.js';
-import { cli } from '../helpers/cli.js';
+import { BIN, cli, ROOT } from '../helpers/cli.js';
 import { createApi, createMachineClient, createUser, signIn } from '../helpers/fixtures.js';
 import { MAIN, startServerProcess } from '../helpers/server-process.js';
 import { createTestDatabase, defaultKind } from '../helpers/test-database.js';
@@ -178,6 +180,30 @@ describe('audit log', () => {
     expect(human.stdout.trim().split('\n').length).to.be.at.least(3);
     expect(human.stdout).to.include(`client="${app.clientId}"`);
     expect((await cli(['audit', 'tail', '--since', 'yesterday'], env)).code).to.equal(2);
+  });
+
+  it('gatehouse audit tail --follow prints new events as they are written, until interrupted', async () => {
+    const env = testEnv({ DATABASE_URL: server.testDatabase.url, GATEHOUSE_DATA_DIR: server.config.dataDir });
+    const child = spawn(BIN, ['audit', 'tail', '--follow', '--type', 'token.issued', '--limit', '1', '--json'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      cwd: ROOT,
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const waitFor = async (predicate: () => boolean) => {
+      for (let i = 0; i < 200 && !predicate(); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(predicate(), out).to.equal(true);
+    };
+    await waitFor(() => out.split('\n').filter(Boolean).length === 1);
+    const machine = await createMachineClient(server.core, [API]);
+    await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials', scope: 'read' }, { authorization: basicAuth(machine.clientId, machine.clientSecret) });
+    await server.core.audit.flush();
+    await waitFor(() => out.includes(machine.clientId));
+    const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as EventBody);
+    expect(lines.at(-1)).to.deep.include({ type: 'token.issued', client_id: machine.clientId });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).to.equal(0);
   });
 
   it('keeps every buffered event when the server stops gracefully', async function () {
