@@ -56,6 +56,8 @@ export default function requestLimits({ renderPage }: RequestLimitsOptions): Mid
         if (form || json) {
           const text = utf8.decode(await readBody(ctx));
           if (form) ctx.state.oauthParams = parseParameters(text);
+          // Postgres text and jsonb cannot hold NUL: refuse it here rather than fail later.
+          else if (text.includes('\u0000') || text.includes('\\u0000')) throw new BadParameters('the body must not contain NUL characters');
           ctx.request.body = text;
         }
       }

@@ -55,6 +55,7 @@ export function parseParameters(text: string): Map<string, string[]> {
     const name = decodeComponent(eq === -1 ? pair : pair.slice(0, eq));
     const value = eq === -1 ? '' : decodeComponent(pair.slice(eq + 1));
     if (name.length > MAX_NAME_LENGTH) throw new BadParameters('parameter name too long');
+    if (name.includes('\u0000') || value.includes('\u0000')) throw new BadParameters('parameters must not contain NUL characters');
     const max = LONG_PARAMETERS.has(name) ? MAX_LONG_PARAMETER_LENGTH : MAX_PARAMETER_LENGTH;
     // Names come from the request: say which, but only when it is a plain short word.
     if (value.length > max) throw new BadParameters(`parameter ${safeName(name)} is too long`);

@@ -13,7 +13,24 @@ export function fieldErrorsOf(error: z.ZodError, prefix = ''): FieldError[] {
   );
 }
 
+/** Where a NUL character hides in the input (Postgres text cannot hold one; it would fail as a 500). */
+function nulPath(value: unknown, path: string[] = []): string[] | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      const found = key.includes('\u0000') ? [...path, key] : nulPath(child, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefix = ''): z.output<S> {
+  const nul = nulPath(input);
+  if (nul) {
+    const path = [prefix, ...nul].filter(Boolean).join('.') || '(body)';
+    throw invalidInput(`invalid input: ${path}: must not contain a NUL character`, [{ path, message: 'must not contain a NUL character' }]);
+  }
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const fields = fieldErrorsOf(result.error, prefix);

@@ -7,6 +7,7 @@ import { Readable, Writable } from 'node:stream';
 import { expect } from 'chai';
 import { pino } from 'pino';
 
+import { createAdminClient } from '../helpers/admin.js';
 import { createApi, createMachineClient, createResourceServerClient } from '../helpers/fixtures.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { basicAuth, pkce, postForm, send, type Answer } from './support.js';
@@ -20,6 +21,7 @@ describe('security: input and output', () => {
   let rs: { clientId: string; clientSecret: string };
   let spa: { clientId: string };
   let web: { clientId: string };
+  let admin: { clientId: string; clientSecret: string };
 
   const auth = () => ({ authorization: basicAuth(machine.clientId, machine.clientSecret) });
   const endpoints = () => [`${server.issuer}/token`, `${server.issuer}/token/introspection`, `${server.issuer}/token/revocation`];
@@ -36,6 +38,7 @@ describe('security: input and output', () => {
     rs = await createResourceServerClient(server.core, API);
     spa = { clientId: (await server.core.clients.create({ name: 'SPA', redirectUris: [`${SPA}/cb`], apis: [API], public: true })).client.clientId };
     web = { clientId: (await server.core.clients.create({ name: 'Web', redirectUris: ['https://web.example.com/cb'], apis: [API] })).client.clientId };
+    admin = await createAdminClient(server, 'admin:read');
   });
   after(async () => server?.stop());
 
@@ -109,6 +112,19 @@ describe('security: input and output', () => {
       const raw = Buffer.concat([Buffer.from('grant_type=client_credentials&scope='), Buffer.from([0xff, 0xfe, 0xc3])]);
       expectInvalidRequest(await send(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth() }, body: raw }));
       expectInvalidRequest(await send(`${server.issuer}/auth?client_id=%FF&response_type=code`, { headers: { accept: 'application/json' } }));
+    });
+
+    it('NUL characters (which Postgres text cannot hold) → 400, never 5xx', async () => {
+      expectInvalidRequest(await postForm(`${server.issuer}/token`, 'grant_type=client_credentials&scope=a%00b', auth()));
+      expectInvalidRequest(await postForm(`${server.issuer}/token`, `grant_type=client_credentials&client_id=%00`));
+      const reg = await send(`${server.issuer}/reg`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'a\u0000b', redirect_uris: ['https://x.example.com/cb'] }) });
+      expect(reg.status).to.be.within(400, 499);
+      const token = (await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials', scope: 'admin:read', resource: server.core.adminApi }, { authorization: basicAuth(admin.clientId, admin.clientSecret) })).json?.access_token as string;
+      for (const path of ['/users/%00/sessions', '/clients/%00', '/roles/a%00', '/audit-events?client_id=%00']) {
+        const answer = await send(`${server.issuer}/admin/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+        expect(answer.status, path).to.equal(400);
+        expect(answer.json?.code, path).to.equal('invalid_input');
+      }
     });
 
     it('a body that is not the declared type → 4xx, never 5xx', async () => {
