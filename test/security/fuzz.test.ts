@@ -15,6 +15,8 @@ const REDIRECT = 'https://app.example.com/callback';
 // Runs per endpoint; FUZZ_RUNS scales them (e.g. FUZZ_RUNS=5 for a long local run).
 const SCALE = Number(process.env.FUZZ_RUNS ?? 1);
 const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
+// FUZZ_SEED replays a failure fast-check reported (it prints the seed).
+const SEED = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {};
 
 interface FuzzRequest {
   method: string;
@@ -114,7 +116,7 @@ describe('security: fuzzing every public endpoint', function () {
         const status = await hit({ method: 'POST', path, query: query.slice(0, 2), headers: headersOf(auth, type, extra), body: payload });
         expect(status).to.be.below(500);
       }),
-      { numRuns },
+      { ...SEED, numRuns },
     );
   }
 
@@ -155,7 +157,7 @@ describe('security: fuzzing every public endpoint', function () {
           : await hit({ method: 'GET', path: '/auth', query: withClient, headers: { accept } });
         expect(status).to.be.below(500);
       }),
-      { numRuns: runs(600) },
+      { ...SEED, numRuns: runs(600) },
     );
   });
 
@@ -165,7 +167,7 @@ describe('security: fuzzing every public endpoint', function () {
         const status = await hit({ method, path: '/me', query, headers: headersOf(auth, method === 'POST' ? 'application/x-www-form-urlencoded' : undefined) });
         expect(status).to.be.below(500);
       }),
-      { numRuns: runs(200) },
+      { ...SEED, numRuns: runs(200) },
     );
   });
 
@@ -178,7 +180,7 @@ describe('security: fuzzing every public endpoint', function () {
         const status = await hit({ method, path: `/reg${suffix}`, headers: headersOf(auth, 'application/json'), body: method === 'GET' || method === 'DELETE' ? undefined : payload });
         expect(status).to.be.below(500);
       }),
-      { numRuns: runs(500) },
+      { ...SEED, numRuns: runs(500) },
     );
   });
 
@@ -199,7 +201,7 @@ describe('security: fuzzing every public endpoint', function () {
         });
         expect(status).to.be.below(500);
       }),
-      { numRuns: runs(700) },
+      { ...SEED, numRuns: runs(700) },
     );
   });
 
