@@ -164,6 +164,25 @@ describe('security: the authorization endpoint', () => {
       }
     });
 
+    it('comes back escaped on the sign-in page (login_hint, ui_locales, client-supplied names)', async () => {
+      for (const payload of XSS) {
+        const browser = new FormBrowser();
+        const start = await browser.get(`${server.issuer}/auth?${new URLSearchParams({ ...valid(), login_hint: payload, ui_locales: payload, state: payload }).toString()}`);
+        const page = await browser.follow(start, REDIRECT);
+        expect(page.status, payload).to.equal(200);
+        expect(page.body, payload).to.include('name="password"');
+        expect(page.body, payload).to.not.include(payload.startsWith('javascript') ? 'href="javascript' : payload);
+      }
+      const hostile = await server.core.clients.create({ name: '<script>alert(1)</script>"><img src=x onerror=alert(2)>', redirectUris: [REDIRECT], apis: [API] });
+      const browser = new FormBrowser();
+      const start = await browser.get(`${server.issuer}/auth?${new URLSearchParams({ ...valid(), client_id: hostile.client.clientId }).toString()}`);
+      const page = await browser.follow(start, REDIRECT);
+      expect(page.body).to.include('name="password"');
+      expect(page.body).to.not.include('<script>alert(1)');
+      expect(page.body).to.not.include('<img src=x');
+      expect(page.body).to.include('&lt;script&gt;alert(1)&lt;/script&gt;');
+    });
+
     it('in a path comes back escaped (404 page)', async () => {
       const answer = await send(`${server.issuer}/${encodeURIComponent('<script>alert(1)</script>')}`, { headers: { accept: 'text/html' } });
       expect(answer.status).to.equal(404);
