@@ -126,6 +126,43 @@ describe('security: rate limits', () => {
     });
   });
 
+  describe('every limited endpoint, by path', () => {
+    const ENDPOINTS: [string, string, string][] = [
+      ['token', 'POST', '/token'],
+      ['introspection', 'POST', '/token/introspection'],
+      ['revocation', 'POST', '/token/revocation'],
+      ['userinfo', 'GET', '/me'],
+      ['par', 'POST', '/request'],
+      ['device', 'POST', '/device/auth'],
+      ['registration', 'POST', '/reg'],
+      ['authorization', 'GET', '/auth'],
+    ];
+    let server: TestServer;
+    before(async () => {
+      const env = Object.fromEntries(ENDPOINTS.map(([name]) => [`RATE_LIMIT_${name.toUpperCase()}_PER_IP`, '2/1m']));
+      server = await startTestServer({ env: { ...env, DYNAMIC_REGISTRATION: 'open' } });
+    });
+    after(async () => server?.stop());
+
+    for (const [name, method, path] of ENDPOINTS) {
+      it(`${name}: the third request from one address → 429 (${name}-ip)`, async () => {
+        const send = () =>
+          fetch(`${server.issuer}${path}`, {
+            method,
+            headers: method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' } : { accept: 'application/json' },
+            body: method === 'POST' ? 'client_id=x' : undefined,
+            redirect: 'manual',
+          });
+        const got = await statuses([send, send]);
+        expect(got, name).to.not.include(429);
+        const refused = await send();
+        expect(refused.status).to.equal(429);
+        expect(refused.headers.get('ratelimit-policy')).to.equal(`"${name}-ip";q=2;w=60`);
+        expect(((await refused.json()) as { error: string }).error).to.equal('too_many_requests');
+      });
+    }
+  });
+
   describe('shared between two instances', () => {
     let testDb: TestDatabase;
     const servers: TestServer[] = [];
