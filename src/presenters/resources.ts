@@ -60,7 +60,7 @@ function presentSecurityProfile(m: ClientRecord['metadata']) {
     backchannel_logout_uri: optional(m.backchannel_logout_uri),
     backchannel_logout_session_required: typeof m.backchannel_logout_uri === 'string' ? m.backchannel_logout_session_required === true : undefined,
     fapi_profile: optional(m.fapi_profile),
-    token_exchange_subject_audiences: Array.isArray(m.token_exchange_subject_audiences) ? strings(m.token_exchange_subject_audiences) : undefined,
+    token_exchange_subject_apis: Array.isArray(m.token_exchange_subject_audiences) ? strings(m.token_exchange_subject_audiences) : undefined,
   };
   return {
     require_pushed_authorization_requests: m.require_pushed_authorization_requests === true,

@@ -33,7 +33,7 @@ export const clientResponseSchema = z
     backchannel_logout_uri: z.string().optional(),
     backchannel_logout_session_required: z.boolean().optional(),
     fapi_profile: z.string().optional().meta({ description: 'The security profile the client is held to (FAPI 2.0).' }),
-    token_exchange_subject_audiences: z.array(z.string()).optional().meta({ description: 'Token exchange: the APIs whose tokens the client may exchange.' }),
+    token_exchange_subject_apis: z.array(z.string()).optional().meta({ description: 'Token exchange: the APIs whose tokens the client may exchange.' }),
     secrets: z
       .array(z.strictObject({ created_at: timestamp, expires_at: timestamp.nullable() }))
       .meta({ description: 'The secrets that currently work (never their values): more than one during a rotation overlap.' }),
