@@ -45,6 +45,9 @@ interface SignedIn {
 
 const STATE_COOKIE = 'gh_account_state';
 
+/** A form without its token, or posted from another site. */
+class FormRejected extends Error {}
+
 export function createAccountRouter(deps: AccountRouteDependencies): Router {
   const { provider, views, csrf } = deps;
   const router = new Router();
@@ -75,9 +78,7 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
     const body = ctx.request.body as Record<string, unknown> | undefined;
     // Browsers send "Origin: null" under Referrer-Policy no-referrer: only a named foreign origin is refused.
     const foreign = sentOrigin !== '' && sentOrigin !== 'null' && sentOrigin !== origin;
-    if (foreign || !csrf.verify(`account:${who.sessionUid}`, body?.csrf)) {
-      ctx.throw(403, 'form expired');
-    }
+    if (foreign || !csrf.verify(`account:${who.sessionUid}`, body?.csrf)) throw new FormRejected();
     return body ?? {};
   };
 
@@ -139,6 +140,17 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
       passwordMax: PASSWORD_MAX_LENGTH,
     }, status);
   };
+
+  // A refused form gets the error page (403), with a way back to the account page.
+  router.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (!(error instanceof FormRejected)) throw error;
+      const t = textsFor(ctx);
+      await render(ctx, 'error', { title: t.errorTitle, message: t.errorForm, code: 'invalid_form', backUrl: '/account', wide: false }, 403);
+    }
+  });
 
   router.get('/account/login', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');

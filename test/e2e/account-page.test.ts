@@ -90,6 +90,7 @@ describe('account page: apps, sessions, password, two-step sign-in', function ()
     const page = await accountPage(browser);
     const noToken = await browser.post(new URL(formAction(page.body, '/revoke'), page.url).toString(), {});
     expect(noToken.status).to.equal(403);
+    expect(noToken.body).to.include('This form has expired').and.include('href="/account"');
     // A browser whose every request says it comes from another site: the token alone is not enough.
     const crossSite = new FormBrowser({ origin: 'https://evil.example' });
     await appSignIn(crossSite, { login: 'bob' });
