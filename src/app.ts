@@ -152,6 +152,15 @@ export async function createApp({ config, database, logger }: { config: Config; 
       return { name: record?.name ?? clientId, logoUri: typeof logo === 'string' ? logo : undefined, unverified: record?.dynamic ?? false };
     },
   });
+  // Sessions ended from the account page or the admin API notify their clients like a logout does.
+  core.userAccess.onSessionEnded((accountId, clients) => {
+    for (const { clientId, sid } of clients) {
+      void (async () => {
+        const client = (await provider.Client.find(clientId)) as { backchannelLogoutUri?: string; backchannelLogout(sub: string, sid: string): Promise<void> } | undefined;
+        if (client?.backchannelLogoutUri && sid) await client.backchannelLogout(accountId, sid);
+      })().catch((error: unknown) => logger.warn({ err: error, client_id: clientId }, 'back-channel logout for an ended session failed'));
+    }
+  });
   recordProviderEvents(provider, metrics);
   auditTokenReuse(provider, core.audit);
   auditTokens(provider, core.audit);

@@ -27,10 +27,25 @@ export interface SessionView {
 const fromEpoch = (value: unknown) => (typeof value === 'number' ? new Date(value * 1000) : null);
 const words = (value: unknown) => (typeof value === 'string' ? value.split(' ').filter(Boolean) : []);
 
+/** A client signed in through an ended session, with the session id it knows (for back-channel logout). */
+export interface EndedSessionClient {
+  clientId: string;
+  sid: string | undefined;
+}
+
+export type SessionEndedListener = (accountId: string, clients: EndedSessionClient[]) => void;
+
 export class UserAccessService {
+  private readonly sessionEndedListeners: SessionEndedListener[] = [];
+
   constructor(
     private readonly deps: { models: OidcModelRepository; grants: GrantRevoker; consents: ConsentRepository; audit: AuditLog },
   ) {}
+
+  /** Called after a session is ended here (not on logout, which the provider handles itself). */
+  onSessionEnded(listener: SessionEndedListener): void {
+    this.sessionEndedListeners.push(listener);
+  }
 
   async listGrants(userId: string): Promise<GrantView[]> {
     const rows = await this.deps.models.listByAccount('Grant', userId);
@@ -92,11 +107,15 @@ export class UserAccessService {
   }
 
   private async end(row: ModelRow): Promise<void> {
-    const authorizations = (row.payload.authorizations ?? {}) as Record<string, { grantId?: string }>;
+    const authorizations = (row.payload.authorizations ?? {}) as Record<string, { grantId?: string; sid?: string }>;
     for (const { grantId } of Object.values(authorizations)) {
       if (grantId) await this.deps.grants.revokeGrant(grantId);
     }
     await this.deps.models.destroy('Session', row.id);
+    const accountId = row.account_id ?? (typeof row.payload.accountId === 'string' ? row.payload.accountId : undefined);
+    if (!accountId) return;
+    const clients = Object.entries(authorizations).map(([clientId, { sid }]) => ({ clientId, sid }));
+    for (const listener of this.sessionEndedListeners) listener(accountId, clients);
   }
 }
 

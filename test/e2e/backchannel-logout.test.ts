@@ -177,6 +177,22 @@ describe('back-channel logout', () => {
     }
   });
 
+  it('notifies the clients of a session ended from the admin API or the account page', async () => {
+    const receiver = await startReceiver(() => 200);
+    try {
+      const app = await client('Ended elsewhere', receiver, true);
+      const tokens = await signInTo(new FormBrowser(), app);
+      const idToken = decodeJwt(tokens.id_token!);
+      const ended = await server.core.userAccess.endSessions(idToken.sub!);
+      expect(ended).to.be.at.least(1);
+      await eventually(() => receiver.tokens.length === 1, 'the logout token');
+      const { payload } = await jwtVerify(receiver.tokens[0]!, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { issuer: server.issuer, audience: app.clientMetadata().client_id });
+      expect(payload).to.include({ sub: idToken.sub, sid: idToken.sid });
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('refuses a backchannel_logout_uri that is plain http on a public host', async () => {
     let failure: unknown;
     try {
