@@ -70,6 +70,17 @@ describe('sign-in pages in Chromium', function () {
 
   const waitForApp = (page: Page) => page.waitForURL((url) => url.origin === APP_ORIGIN);
 
+  /** Signs in and allows what is asked if the consent page comes (each test stands alone). */
+  const signInToApp = async (page: Page, login: string) => {
+    await signInWithPassword(page, login);
+    const allow = page.getByRole('button', { name: 'Allow' });
+    await Promise.race([waitForApp(page), allow.waitFor()]);
+    if (new URL(page.url()).origin !== APP_ORIGIN) {
+      await allow.click();
+      await waitForApp(page);
+    }
+  };
+
   const axe = async (page: Page): Promise<AxeViolation[]> => {
     await page.evaluate(AXE_SOURCE);
     const result = await page.evaluate(async () => (globalThis as unknown as { axe: { run(o: unknown): Promise<{ violations: unknown[] }> } }).axe.run({ runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice'] }));
@@ -118,8 +129,7 @@ describe('sign-in pages in Chromium', function () {
 
     const start = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid' });
     await page.goto(start.url.toString());
-    await signInWithPassword(page, 'alice');
-    await waitForApp(page);
+    await signInToApp(page, 'alice');
     const again = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid', prompt: 'none' });
     await page.goto(again.url.toString());
     await waitForApp(page);
@@ -135,15 +145,13 @@ describe('sign-in pages in Chromium', function () {
     const page = await context.newPage();
     const start = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid' });
     await page.goto(start.url.toString());
-    await signInWithPassword(page, 'alice');
-    await waitForApp(page);
+    await signInToApp(page, 'alice');
     // Let the sign-in age past one second (max_age is counted in whole seconds).
     await new Promise((resolve) => setTimeout(resolve, 2100));
     const aged = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid', extra: { max_age: '1' } });
     await page.goto(aged.url.toString());
     await page.getByLabel('Password', { exact: true }).waitFor();
-    await signInWithPassword(page, 'alice');
-    await waitForApp(page);
+    await signInToApp(page, 'alice');
     const tokens = await oidc.authorizationCodeGrant(app, new URL(page.url()), { pkceCodeVerifier: aged.verifier, expectedState: aged.state, expectedNonce: aged.nonce, maxAge: 1 });
     expect(tokens.claims()!.auth_time).to.be.a('number');
     await context.close();
@@ -154,8 +162,7 @@ describe('sign-in pages in Chromium', function () {
     const page = await context.newPage();
     const start = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid' });
     await page.goto(start.url.toString());
-    await signInWithPassword(page, 'alice');
-    await waitForApp(page);
+    await signInToApp(page, 'alice');
     const tokens = await oidc.authorizationCodeGrant(app, new URL(page.url()), { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce });
 
     // Without id_token_hint: a confirmation page, and "No" keeps the session.
@@ -181,8 +188,7 @@ describe('sign-in pages in Chromium', function () {
 
     // Without a redirect: the logged-out page.
     await page.goto(start.url.toString());
-    await signInWithPassword(page, 'alice');
-    await waitForApp(page);
+    await signInToApp(page, 'alice');
     await page.goto(`${server.issuer}/session/end`);
     await page.getByRole('button', { name: 'Yes, sign me out' }).click();
     await page.getByRole('heading', { name: 'You are signed out' }).waitFor();
