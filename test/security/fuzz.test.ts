@@ -211,8 +211,10 @@ describe('security: fuzzing every public endpoint', function () {
     expect(sent).to.be.at.least(runs(3500));
     expect((await fetch(`${server.issuer}/healthz`)).status).to.equal(200);
     expect((await fetch(`${server.issuer}/readyz`)).status).to.equal(200);
-    // A new client: the fuzzed admin API may have deleted or re-keyed the others.
-    const fresh = await createMachineClient(server.core, [API]);
+    // A new API and client: the fuzzed admin API may have deleted or changed the others.
+    const afterwards = 'https://after-fuzzing.example.com';
+    await createApi(server.core, afterwards, ['read']);
+    const fresh = await createMachineClient(server.core, [afterwards]);
     const token = await fetch(`${server.issuer}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(fresh.clientId, fresh.clientSecret) },
