@@ -32,6 +32,7 @@ export const USAGE = `npm run bench -- [options]
   --rounds <n>            interleaved rounds of Gatehouse and baseline runs (default 2)
   --connections <n>       concurrent connections for scenarios 1-6 (default 64)
   --login-workers <n>     concurrent sign-ins for scenario 7 (default 8)
+  --users <n>             users created for the sign-ins (default 8)
   --scenarios <a,b,...>   any of ${SCENARIOS.join(', ')} (default all)
   --no-baseline           skip the bare oidc-provider runs
   --out <dir>             where bench.json and bench.svg go (default docs/performance)

@@ -1,5 +1,5 @@
 // The terminal table of a bench run, and the targets of the performance issue checked against it.
-import type { BenchReport, ScenarioResult } from './figures.js';
+import type { BenchReport } from './figures.js';
 
 const fixed = (value: number | undefined, digits = 0) => (value === undefined ? '–' : value.toFixed(digits));
 
@@ -46,8 +46,4 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
   const errors = report.scenarios.reduce((sum, s) => sum + s.gatehouse.errors, 0);
   checks.push({ name: 'zero errors', met: errors === 0, detail: `${errors} errors` });
   return checks;
-}
-
-export function ratioOf(result: ScenarioResult): string {
-  return result.ratio === undefined ? '–' : `${result.ratio.toFixed(2)}×`;
 }
