@@ -4,6 +4,8 @@
 // sending its client_id with a wrong secret; a client already over its limit is refused before its
 // request is processed. Over the limit: 429 with Retry-After and the IETF RateLimit /
 // RateLimit-Policy headers (draft-ietf-httpapi-ratelimit-headers), in the endpoint's error shape.
+import { createHash } from 'node:crypto';
+
 import type { Context, Middleware } from 'koa';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
@@ -83,6 +85,17 @@ export default function rateLimit(options: RateLimitOptions): Middleware {
   // Built up front, so the store's connection (Redis) is open before the first request.
   const limiters = new Map(RATE_LIMITED_ENDPOINTS.map((endpoint) => [endpoint, buildLimiters(store, endpoint, config.endpoints[endpoint])]));
   const limitersFor = (endpoint: RateLimitedEndpoint) => limiters.get(endpoint)!;
+  // Opaque access tokens (userinfo) name no client: remember whose each one is once it has been
+  // used, by the hash of the header, so the next request with it can be refused before processing.
+  const tokenClients = new Map<string, string>();
+  const tokenKey = (ctx: Context) => {
+    const authorization = ctx.get('authorization');
+    return /^(Bearer|DPoP) /i.test(authorization) ? createHash('sha256').update(authorization).digest('base64url') : undefined;
+  };
+  const rememberTokenClient = (key: string, clientId: string) => {
+    if (tokenClients.size >= 10_000) tokenClients.delete(tokenClients.keys().next().value!);
+    tokenClients.set(key, clientId);
+  };
 
   /** A store failure the insurance limiter could not absorb lets the request through (never an outage). */
   const storeFailed = (error: unknown, name: string) => {
@@ -119,7 +132,8 @@ export default function rateLimit(options: RateLimitOptions): Middleware {
       if (ipRes.consumedPoints > ip.policy.points) return refuse(ctx, endpoint, entry, counted, claimedClientId(ctx));
     }
 
-    const claimed = client ? claimedClientId(ctx) : undefined;
+    const bearer = client ? tokenKey(ctx) : undefined;
+    const claimed = client ? (claimedClientId(ctx) ?? (bearer ? tokenClients.get(bearer) : undefined)) : undefined;
     if (client && claimed) {
       const res = await client.limiter.get(claimed).catch((error: unknown) => storeFailed(error, client.name));
       if (res && res.consumedPoints >= client.policy.points) {
@@ -133,6 +147,7 @@ export default function rateLimit(options: RateLimitOptions): Middleware {
     } finally {
       const clientId = authenticatedClientId(ctx);
       if (client && clientId) {
+        if (bearer && !claimed) rememberTokenClient(bearer, clientId);
         const res = await client.limiter
           .consume(clientId)
           .catch((error: unknown) => (error instanceof RateLimiterRes ? error : storeFailed(error, client.name)));

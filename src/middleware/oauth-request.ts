@@ -71,8 +71,25 @@ function safeName(name: string): string {
   return /^[a-z_]{1,40}$/.test(name) ? name : '(name)';
 }
 
-/** The client_id a request claims, unauthenticated: from HTTP Basic, the form body or the query. */
+/** The client_id claim of a bearer (or DPoP-bound) JWT access token, unverified. */
+function bearerClientId(authorization: string): string | undefined {
+  const jwt = /^(?:Bearer|DPoP) +[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]*$/i.exec(authorization);
+  if (!jwt) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(jwt[1]!, 'base64url').toString('utf8')) as { client_id?: unknown };
+    return typeof claims.client_id === 'string' ? boundedId(claims.client_id) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The client_id a request claims, unauthenticated: from HTTP Basic, a bearer JWT (userinfo), the
+ * form body or the query. Used only to refuse a client already over its limit, never to count.
+ */
 export function claimedClientId(ctx: Context): string | undefined {
+  const fromBearer = bearerClientId(ctx.get('authorization'));
+  if (fromBearer) return fromBearer;
   const basic = /^Basic +([A-Za-z0-9+/]+=*)$/i.exec(ctx.get('authorization'));
   if (basic) {
     const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');

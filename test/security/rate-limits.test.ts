@@ -4,9 +4,11 @@
 // server keeps serving and keeps limiting with its per-process fallback.
 import { expect } from 'chai';
 
-import { createApi, createMachineClient } from '../helpers/fixtures.js';
+import { FormBrowser } from '../helpers/browser.js';
+import { createApi, createMachineClient, createUser, signIn } from '../helpers/fixtures.js';
 import { createTestDatabase, defaultKind, type TestDatabase } from '../helpers/test-database.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { pkce, postForm } from './support.js';
 
 const API = 'https://orders.example.com';
 const redisUrl = process.env.TEST_REDIS_URL;
@@ -87,6 +89,37 @@ describe('security: rate limits', () => {
       const attacks = await sequential(8, () => tokenRequest(server.issuer, { clientId: other.clientId, clientSecret: 'wrong' }));
       expect(attacks.map((r) => r.status)).to.deep.equal(Array(8).fill(401));
       expect((await tokenRequest(server.issuer, other)).status).to.equal(200);
+    });
+  });
+
+  describe('per client at userinfo (opaque access tokens)', () => {
+    let server: TestServer;
+    before(async () => {
+      server = await startTestServer({ env: { RATE_LIMIT_USERINFO_PER_CLIENT: '3/1m' } });
+    });
+    after(async () => server?.stop());
+
+    it('counts the client the token belongs to, and refuses the 4th request before processing it', async () => {
+      const redirect = 'https://app.example.com/callback';
+      await createUser(server.core);
+      const created = await server.core.clients.create({ name: 'App', redirectUris: [redirect], apis: [] });
+      const { verifier, challenge } = pkce();
+      const url = new URL(`${server.issuer}/auth?${new URLSearchParams({ client_id: created.client.clientId, response_type: 'code', redirect_uri: redirect, scope: 'openid profile', code_challenge: challenge, code_challenge_method: 'S256' }).toString()}`);
+      const { callback } = await signIn(new FormBrowser(), url, redirect);
+      const tokens = await postForm(
+        `${server.issuer}/token`,
+        { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: redirect },
+        { authorization: basic(created.client.clientId, created.clientSecret!) },
+      );
+      const userinfo = () => fetch(`${server.issuer}/me`, { headers: { authorization: `Bearer ${String(tokens.json?.access_token)}` } });
+      expect(await statuses([userinfo, userinfo, userinfo])).to.deep.equal([200, 200, 200]);
+      const refused = await userinfo();
+      expect(refused.status).to.equal(429);
+      expect(refused.headers.get('ratelimit')).to.match(/"userinfo-client";r=0;t=\d+/);
+      await server.core.audit.flush();
+      const [event] = await server.core.repositories.audit.query({ type: 'rate_limited', limit: 1 });
+      expect(event).to.deep.include({ clientId: created.client.clientId });
+      expect(event!.details).to.deep.include({ limiter: 'userinfo-client', endpoint: 'userinfo' });
     });
   });
 
