@@ -225,7 +225,8 @@ describe('security: tokens, introspection and revocation', () => {
   describe('expiry', () => {
     let short: TestServer;
     before(async () => {
-      short = await startTestServer({ env: { AUTHORIZATION_CODE_TTL: '1', ACCESS_TOKEN_TTL: '1' } });
+      // 3 s for the access token: on a loaded machine more than a second can pass before the first introspection.
+      short = await startTestServer({ env: { AUTHORIZATION_CODE_TTL: '1', ACCESS_TOKEN_TTL: '3' } });
     });
     after(async () => short?.stop());
 
@@ -243,7 +244,7 @@ describe('security: tokens, introspection and revocation', () => {
       const introspectShort = () => postForm(`${short.issuer}/token/introspection`, { token: access }, { authorization: basicAuth(rs.clientId, rs.clientSecret) });
       expect((await introspectShort()).json?.active).to.equal(true);
       // Past the lifetimes and the 5 s clock tolerance.
-      await sleep(7000);
+      await sleep(9000);
       const exchanged = await postForm(
         `${short.issuer}/token`,
         { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: REDIRECT },
