@@ -23,6 +23,7 @@ import jwksCaching from './middleware/koa-jwks-caching.js';
 import oauthErrorConformance from './middleware/koa-oauth-error-conformance.js';
 import rateLimit from './middleware/koa-rate-limit.js';
 import registrationResponse from './middleware/koa-registration-response.js';
+import postOnly from './middleware/koa-post-only.js';
 import requestLimits from './middleware/koa-request-limits.js';
 import requestId from './middleware/koa-request-id.js';
 import securityHeaders from './middleware/koa-security-headers.js';
@@ -233,6 +234,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
   };
   provider.use(errorNormaliser({ logger, renderPage: errorPage }));
   provider.use(requestLimits({ renderPage: errorPage }));
+  provider.use(postOnly());
   provider.use(
     rateLimit({
       config: config.rateLimits,

@@ -161,11 +161,14 @@ describe('security: tokens, introspection and revocation', () => {
       expectError(await token(app, { grant_type: 'client_credentials' }), 400, 'unauthorized_client');
     });
 
-    it('GET to the token endpoint → 405 or 404, never a token', async () => {
-      const answer = await send(`${server.issuer}/token?grant_type=client_credentials`, { headers: { authorization: basicAuth(machine.clientId, machine.clientSecret) } });
-      expect(answer.status).to.equal(404);
-      expect(answer.json).to.have.keys(['code', 'message', 'request_id']);
-      expect(answer.json?.code).to.equal('not_found');
+    it('GET (or PUT) to the token, introspection and revocation endpoints → 405 invalid_request with Allow: POST, never a token', async () => {
+      for (const [method, path] of [['GET', '/token?grant_type=client_credentials'], ['PUT', '/token'], ['GET', '/token/introspection'], ['GET', '/token/revocation']]) {
+        const answer = await send(`${server.issuer}${path}`, { method, headers: { authorization: basicAuth(machine.clientId, machine.clientSecret) } });
+        expect(answer.status, `${method} ${path}`).to.equal(405);
+        expect(answer.headers.get('allow')).to.equal('POST');
+        expect(answer.json).to.deep.equal({ error: 'invalid_request', error_description: answer.json?.error_description });
+        expect(answer.json).to.not.have.property('access_token');
+      }
     });
 
     it('a JSON body to the token endpoint → 400 invalid_request', async () => {
