@@ -36,7 +36,8 @@ const DEFAULTS: Record<RateLimitedEndpoint, { ip: string; client: string | undef
   userinfo: { ip: HIGH, client: HIGH },
   par: { ip: HIGH, client: HIGH },
   device: { ip: HIGH, client: HIGH },
-  registration: { ip: '600/1m', client: '600/1m' },
+  // Above 100 requests/s like the others, but lower: a client registers once, and open registration writes rows.
+  registration: { ip: '1500/10s', client: '1500/10s' },
   authorization: { ip: HIGH, client: undefined },
 };
 

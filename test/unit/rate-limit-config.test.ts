@@ -24,9 +24,9 @@ describe('rate-limit configuration', () => {
   it('defaults never throttle a client at 100 requests per second', () => {
     const { endpoints } = testConfig().rateLimits;
     for (const endpoint of RATE_LIMITED_ENDPOINTS) {
-      if (endpoint === 'registration') continue;
       for (const policy of [endpoints[endpoint].perIp, endpoints[endpoint].perClient]) {
-        if (policy) expect(policy.points / policy.durationSeconds, endpoint).to.be.at.least(200);
+        // Registration keeps less headroom than the rest, but still more than 100 requests/s.
+        if (policy) expect(policy.points / policy.durationSeconds, endpoint).to.be.at.least(endpoint === 'registration' ? 150 : 200);
       }
     }
   });
