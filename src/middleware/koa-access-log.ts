@@ -35,13 +35,16 @@ export function accessLogLine(logger: Logger, fields: AccessLogFields): void {
 }
 
 export default function accessLog(logger: Logger): Middleware {
+  // Access lines hold only the fixed, secret-free fields above (no query, no interaction id, no
+  // headers or bodies), so they skip pino's path redaction: it cost ~24 µs of the ~27 µs per line.
+  const lines = logger.child({}, { redact: { paths: [] } });
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     try {
       await next();
     } finally {
       const oidc = (ctx as { oidc?: { route?: string; client?: { clientId: string } } }).oidc;
-      accessLogLine(logger, {
+      accessLogLine(lines, {
         requestId: ctx.state.requestId as string | undefined,
         method: ctx.method,
         path: ctx.path,
