@@ -1,4 +1,6 @@
 // The figures the bench produces, shared by the runners, the report and the chart.
+import type { LoadOutcome } from './load.js';
+
 export const SCENARIOS = ['client_credentials', 'introspection', 'jwks', 'discovery', 'refresh_token', 'userinfo', 'sign_in'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -7,19 +9,13 @@ export const COMPARED: readonly Scenario[] = ['client_credentials', 'introspecti
 
 export type Target = 'gatehouse' | 'baseline';
 
-/** One timed run of one scenario against one target. */
-export interface RunFigure {
+/** One timed run of one scenario against one target: what the load generator measured (errors are
+ * connection errors and timeouts plus non-2xx responses), and where it ran. */
+export interface RunFigure extends LoadOutcome {
   scenario: Scenario;
   target: Target;
   round: number;
   connections: number;
-  seconds: number;
-  requests: number;
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** Connection errors and timeouts plus non-2xx responses. */
-  errors: number;
   /** Database statements (round trips) the server sent per request in this run (Gatehouse only). */
   queriesPerRequest?: number;
   /** CPU milliseconds per request: the server process's, and the load generator's (this process). */

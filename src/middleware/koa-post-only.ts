@@ -4,19 +4,23 @@
 // with the CORS preflight handling.
 import type { Middleware } from 'koa';
 
-/** oidc-provider's default paths (Gatehouse does not change them). */
-const POST_ONLY: [RegExp, string][] = [
-  [/^\/token\/introspection\/?$/, 'introspection'],
-  [/^\/token\/revocation\/?$/, 'revocation'],
-  [/^\/token\/?$/, 'token'],
-  [/^\/request\/?$/, 'pushed authorization request'],
-  [/^\/device\/auth\/?$/, 'device authorization'],
-];
+import type { RateLimitedEndpoint } from '../config/rate-limit-config.js';
+import { rateLimitedEndpoint } from './koa-rate-limit.js';
+
+/** The POST-only endpoints among those the rate limiter recognises by path, by their names in errors. */
+const POST_ONLY: Partial<Record<RateLimitedEndpoint, string>> = {
+  token: 'token',
+  introspection: 'introspection',
+  revocation: 'revocation',
+  par: 'pushed authorization request',
+  device: 'device authorization',
+};
 
 export default function postOnly(): Middleware {
   return async (ctx, next) => {
     if (ctx.method === 'POST' || ctx.method === 'OPTIONS') return next();
-    const endpoint = POST_ONLY.find(([pattern]) => pattern.test(ctx.path))?.[1];
+    const recognised = rateLimitedEndpoint(ctx.path);
+    const endpoint = recognised && POST_ONLY[recognised];
     if (!endpoint) return next();
     ctx.status = 405;
     ctx.set('Allow', 'POST');
