@@ -24,6 +24,7 @@ import oauthErrorConformance from './middleware/koa-oauth-error-conformance.js';
 import rateLimit from './middleware/koa-rate-limit.js';
 import registrationResponse from './middleware/koa-registration-response.js';
 import postOnly from './middleware/koa-post-only.js';
+import { publicDocumentCache } from './middleware/koa-public-document-cache.js';
 import requestLimits from './middleware/koa-request-limits.js';
 import requestId from './middleware/koa-request-id.js';
 import securityHeaders from './middleware/koa-security-headers.js';
@@ -226,6 +227,17 @@ export async function createApp({ config, database, logger }: { config: Config; 
   provider.use(accessLog(logger));
   provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
   if (config.issuer.startsWith('https:')) provider.use(httpsExpected(logger));
+  const documents = publicDocumentCache({
+    documents: [
+      { path: new URL(provider.urlFor('jwks')).pathname, route: 'jwks' },
+      // oidc-provider serves the same metadata at both well-known paths (OpenID Connect and RFC 8414).
+      { path: '/.well-known/openid-configuration', route: 'discovery' },
+      { path: '/.well-known/oauth-authorization-server', route: 'discovery' },
+    ],
+    maxAgeMs: 1000,
+  });
+  keyRing.onReload(() => documents.invalidate());
+  provider.use(documents.middleware);
   provider.use(jwksCaching({ path: new URL(provider.urlFor('jwks')).pathname, maxAgeSeconds: config.keys.jwksMaxAge }));
   const errorPage = async (ctx: Context, status: number, code: string, message: string) => {
     ctx.type = 'html';

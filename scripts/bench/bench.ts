@@ -53,7 +53,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const compared = options.scenarios.filter((s) => COMPARED.includes(s));
     if (options.baseline && compared.length) {
       progress.note('starting the baseline (bare oidc-provider, in-memory adapter, same clients and keys)');
-      baseline = await startBaseline({ port: await freePort(), workDir, keys: await gh.providerJwks(), api: API, scope: SCOPE, machine: gh.machine, resourceServer: gh.resourceServer });
+      baseline = await startBaseline({ port: await freePort(), workDir, keys: await gh.providerJwks(), api: API, scope: SCOPE, machine: gh.machine, resourceServer: gh.resourceServer, nodeArgs: options.serverNodeArgs });
     }
     const signInTarget: SignInTarget = { issuer: gh.issuer, web: gh.web, redirectUri: REDIRECT_URI, password: gh.password };
     progress.note('preparing tokens');

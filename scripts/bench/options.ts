@@ -39,7 +39,7 @@ export const USAGE = `npm run bench -- [options]
   --database-url <url>    Postgres server to create the bench database on (default $DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres)
   --redis-url <url>       use Redis for rate-limit counters (default $REDIS_URL)
   --log-level <level>     server log level; the log goes to a file (default info)
-  --server-node-arg <arg> extra node option for the server, e.g. --cpu-prof (repeatable)
+  --server-node-arg <arg> extra node option for both servers, e.g. --cpu-prof (repeatable)
   --server-env K=V        extra server environment (repeatable)
   --server build|tsx      build with tsc and run dist/src/main.js on node, as in production (default),
                           or run the TypeScript sources through tsx (quicker to start)`;

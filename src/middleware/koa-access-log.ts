@@ -48,7 +48,7 @@ export default function accessLog(logger: Logger): Middleware {
         requestId: ctx.state.requestId as string | undefined,
         method: ctx.method,
         path: ctx.path,
-        route: oidc?.route,
+        route: oidc?.route ?? (ctx.state.route as string | undefined),
         status: ctx.status,
         durationMs: Number(process.hrtime.bigint() - started) / 1e6,
         clientId: oidc?.client?.clientId,

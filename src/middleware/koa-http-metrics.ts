@@ -8,7 +8,7 @@ import type { GatehouseMetrics } from '../metrics/metrics.js';
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 export function routeOf(ctx: Context): string {
-  const oidcRoute = (ctx as { oidc?: { route?: string } }).oidc?.route;
+  const oidcRoute = (ctx as { oidc?: { route?: string } }).oidc?.route ?? (ctx.state.route as string | undefined);
   if (oidcRoute) return oidcRoute;
   const matched = (ctx as { _matchedRoute?: string | RegExp })._matchedRoute;
   return matched ? String(matched) : 'unmatched';

@@ -15,6 +15,23 @@ describe('discovery document', () => {
 
   after(async () => server?.stop());
 
+  it('answers repeated requests (served from memory) exactly as the first, with the security and CORS headers', async () => {
+    for (const path of ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/jwks']) {
+      const responses = [];
+      for (let i = 0; i < 3; i += 1) responses.push(await fetch(`${server.issuer}${path}`));
+      const bodies = await Promise.all(responses.map((r) => r.text()));
+      const headers = responses.map((r) => Object.fromEntries([...r.headers].filter(([name]) => !['date', 'x-request-id'].includes(name))));
+      expect(bodies[1], path).to.equal(bodies[0]);
+      expect(bodies[2], path).to.equal(bodies[0]);
+      expect(headers[1], path).to.deep.equal(headers[0]);
+      expect(headers[2], path).to.deep.equal(headers[0]);
+      expect(headers[0], path).to.include({ 'x-content-type-options': 'nosniff', 'access-control-allow-origin': '*' });
+      expect(headers[0]!['content-type'], path).to.match(/^application\/(json|jwk-set\+json)/);
+      expect(new Set(responses.map((r) => r.headers.get('x-request-id'))).size, path).to.equal(3);
+    }
+    expect(JSON.parse(await (await fetch(`${server.issuer}/.well-known/oauth-authorization-server`)).text())).to.deep.equal(metadata);
+  });
+
   it('has exactly the members of the enabled features', () => {
     expect(Object.keys(metadata)).to.have.members([
       'issuer', 'jwks_uri', 'authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'end_session_endpoint',

@@ -48,3 +48,6 @@ provider.on('server_error', (_ctx, error) => process.stderr.write(`server_error:
 provider.listen(settings.port, '127.0.0.1', () => {
   process.stdout.write('baseline listening\n');
 });
+
+// Exit normally on SIGTERM, so node options such as --cpu-prof can write their output.
+process.on('SIGTERM', () => process.exit(0));

@@ -25,6 +25,8 @@ export async function startBaseline(options: {
   scope: string;
   machine: Credentials;
   resourceServer: Credentials;
+  /** Extra node options, as for the Gatehouse under test (--cpu-prof to compare profiles). */
+  nodeArgs?: string[];
 }): Promise<BaselineUnderTest> {
   const issuer = `http://127.0.0.1:${options.port}`;
   const settings: BaselineSettings = {
@@ -43,6 +45,7 @@ export async function startBaseline(options: {
     env: { NODE_ENV: 'production', BENCH_BASELINE: JSON.stringify(settings) },
     logFile: path.join(options.workDir, 'baseline.log'),
     readyUrl: `${issuer}/.well-known/openid-configuration`,
+    nodeArgs: options.nodeArgs,
   });
   return {
     child,

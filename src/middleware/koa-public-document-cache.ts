@@ -1,0 +1,72 @@
+// Serves the JWKS and the discovery document from memory. Both are public, identical for every
+// plain request, and fetched far more often than they change, yet going through oidc-provider and
+// the layers in front of it cost several times what writing the bytes does. A full response is
+// captured the first time, then replayed (body and headers) until the keys change or it is a
+// few seconds old. Requests that could be answered differently (a query, an Origin, conditional
+// headers, other methods) always take the full path.
+import type { Context, Middleware } from 'koa';
+
+export interface PublicDocument {
+  path: string;
+  /** The route name metrics and the access log give these requests (as oidc-provider's would). */
+  route: string;
+}
+
+interface Captured {
+  body: string;
+  headers: [string, string][];
+  capturedAt: number;
+}
+
+// Set by the layers in front of this one on every response, or specific to one response.
+const NOT_REPLAYED = new Set(['x-request-id', 'content-length', 'date', 'connection', 'keep-alive', 'set-cookie']);
+
+function isPlainRead(ctx: Context): boolean {
+  if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return false;
+  if (ctx.querystring) return false;
+  const headers = ctx.headers;
+  return !headers.origin && !headers['if-none-match'] && !headers['if-modified-since'];
+}
+
+export interface PublicDocumentCache {
+  middleware: Middleware;
+  /** Forget every captured document (the keys changed). */
+  invalidate(): void;
+}
+
+export function publicDocumentCache({ documents, maxAgeMs }: { documents: PublicDocument[]; maxAgeMs: number }): PublicDocumentCache {
+  const routes = new Map(documents.map((d) => [d.path, d.route]));
+  const captured = new Map<string, Captured>();
+  // Bumped on invalidation, so a response computed before a key change is never stored after it.
+  let generation = 0;
+
+  const middleware: Middleware = async (ctx, next) => {
+    const route = routes.get(ctx.path);
+    if (route === undefined || !isPlainRead(ctx)) return next();
+    ctx.state.route = route;
+    const hit = captured.get(ctx.path);
+    if (hit && Date.now() - hit.capturedAt < maxAgeMs) {
+      ctx.status = 200;
+      for (const [name, value] of hit.headers) ctx.set(name, value);
+      ctx.body = hit.body;
+      return;
+    }
+    const startedIn = generation;
+    await next();
+    if (ctx.status !== 200 || ctx.body == null || startedIn !== generation) return;
+    const body = typeof ctx.body === 'string' ? ctx.body : Buffer.isBuffer(ctx.body) ? ctx.body.toString('utf8') : JSON.stringify(ctx.body);
+    ctx.body = body;
+    const headers = Object.entries(ctx.response.headers)
+      .filter(([name]) => !NOT_REPLAYED.has(name.toLowerCase()))
+      .map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)] as [string, string]);
+    captured.set(ctx.path, { body, headers, capturedAt: Date.now() });
+  };
+
+  return {
+    middleware,
+    invalidate() {
+      generation += 1;
+      captured.clear();
+    },
+  };
+}
