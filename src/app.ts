@@ -23,6 +23,7 @@ import jwksCaching from './middleware/koa-jwks-caching.js';
 import oauthErrorConformance from './middleware/koa-oauth-error-conformance.js';
 import rateLimit from './middleware/koa-rate-limit.js';
 import registrationResponse from './middleware/koa-registration-response.js';
+import { mountedAt } from './middleware/koa-mounted.js';
 import postOnly from './middleware/koa-post-only.js';
 import { publicDocumentCache } from './middleware/koa-public-document-cache.js';
 import requestLimits from './middleware/koa-request-limits.js';
@@ -32,6 +33,7 @@ import { createAdapterClass } from './oidc/adapter.js';
 import { AccessTokenVerifier } from './oidc/access-token-verifier.js';
 import { withDatabaseAvailability } from './oidc/availability.js';
 import { createOutboundFetch } from './oidc/outbound-fetch.js';
+import { reuseClientInstances } from './oidc/client-instances.js';
 import { ClientMetadataMapper } from './oidc/client-metadata.js';
 import { limitUserCodeGuessing, prefillUserCode } from './oidc/device-flow.js';
 import { createProvider } from './oidc/provider.js';
@@ -154,6 +156,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
       return { name: record?.name ?? clientId, logoUri: typeof logo === 'string' ? logo : undefined, unverified: record?.dynamic ?? false };
     },
   });
+  reuseClientInstances(provider, catalog);
   // Sessions ended from the account page or the admin API notify their clients like a logout does.
   core.userAccess.onSessionEnded((accountId, clients) => {
     for (const { clientId, sid } of clients) {
@@ -292,15 +295,15 @@ export async function createApp({ config, database, logger }: { config: Config; 
       views,
     }),
   );
-  provider.use(health.routes());
+  provider.use(mountedAt(['/healthz', '/readyz'], health.routes()));
   // With METRICS_PORT, /metrics lives on its own listener (server.ts); otherwise here, only behind METRICS_TOKEN.
   if (operations.metrics.port === undefined && operations.metrics.token) {
-    provider.use(createMetricsRouter({ registry: metrics.registry, token: operations.metrics.token }).routes());
+    provider.use(mountedAt(['/metrics'], createMetricsRouter({ registry: metrics.registry, token: operations.metrics.token }).routes()));
   }
-  provider.use(assets.routes());
-  provider.use(interaction.routes());
-  provider.use(account.routes());
-  provider.use(admin.routes());
+  provider.use(mountedAt(['/assets'], assets.routes()));
+  provider.use(mountedAt(['/interaction'], interaction.routes()));
+  provider.use(mountedAt(['/account'], account.routes()));
+  provider.use(mountedAt(['/admin'], admin.routes()));
 
   const pruneTimer = setInterval(() => revocations.prune(), 60_000);
   pruneTimer.unref();

@@ -5,15 +5,17 @@ import type { Middleware } from 'koa';
 
 const HTML = /^\s*text\/html\b/i;
 
+/** A request's state with its CSP nonce made on first use: only pages need one, and most requests (tokens, JWKS) are not pages. */
+class RequestState {
+  #nonce: string | undefined;
+  get nonce(): string {
+    return (this.#nonce ??= randomBytes(16).toString('base64'));
+  }
+}
+
 export default function securityHeaders({ hsts }: { hsts: boolean }): Middleware {
   return async (ctx, next) => {
-    // Made on first use: only pages need a nonce, and most requests (tokens, JWKS) are not pages.
-    let nonce: string | undefined;
-    Object.defineProperty(ctx.state, 'nonce', {
-      get: () => (nonce ??= randomBytes(16).toString('base64')),
-      enumerable: true,
-      configurable: true,
-    });
+    ctx.state = Object.assign(new RequestState(), ctx.state);
     try {
       await next();
     } finally {

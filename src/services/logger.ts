@@ -42,6 +42,9 @@ export const REDACTED_PATHS = [
 ];
 
 export function createLogger({ level, destination }: { level: string; destination?: NodeJS.WritableStream }): Logger {
+  // Standard output by default, written asynchronously: a line per request must not cost a
+  // write(2) each. Lines buffered at exit are flushed synchronously by pino's exit handler.
+  if (level !== 'silent') destination ??= pino.destination({ dest: 1, sync: false }) as unknown as NodeJS.WritableStream;
   return pino(
     {
       level,

@@ -49,4 +49,31 @@ describe('audit log', () => {
     const since = await repository.query({ since: new Date(Date.now() + 60_000), limit: 10 });
     expect(since).to.have.length(0);
   });
+
+  it('stores every field exactly, whatever characters it holds (quotes, braces, commas, backslashes, NULL-looking text)', async () => {
+    const awkward = ['a "quoted", {braced} value \\ with a backslash', 'NULL', '', 'ünïcödé ✓ 𝄞', "it's"];
+    const occurredAt = new Date('2026-11-28T12:34:56.789Z');
+    await repository.insertMany(
+      awkward.map((text, i) => ({
+        occurredAt,
+        type: 'field.check',
+        outcome: 'success' as const,
+        clientId: text,
+        userId: i % 2 ? null : text,
+        ip: i % 2 ? text : null,
+        userAgent: text,
+        requestId: `r-${i}`,
+        details: { text, nested: { list: [text, i, null, true] } },
+      })),
+    );
+    const stored = await repository.query({ type: 'field.check', limit: 10 });
+    expect(stored).to.have.length(awkward.length);
+    for (const event of stored) {
+      const i = Number(event.requestId!.slice(2));
+      const text = awkward[i]!;
+      expect(event).to.deep.include({ type: 'field.check', outcome: 'success', clientId: text, userId: i % 2 ? null : text, ip: i % 2 ? text : null, userAgent: text });
+      expect(event.details).to.deep.equal({ text, nested: { list: [text, i, null, true] } });
+      expect(event.occurredAt.getTime()).to.equal(occurredAt.getTime());
+    }
+  });
 });
