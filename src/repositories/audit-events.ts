@@ -42,27 +42,39 @@ interface AuditRow {
   details: Record<string, unknown>;
 }
 
+// jsonb holds neither NUL nor unpaired surrogates, and one such character must not block every
+// later batch (a failed batch is retried): they are stored as U+FFFD. JSON.stringify writes both
+// as \u escapes (and nothing else in that range), so they are found in its output, keys included;
+// an escape preceded by an odd number of backslashes is literal text and left alone.
+const UNSTORABLE_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi;
+function storableJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  return json.includes('\\u') ? json.replace(UNSTORABLE_ESCAPE, '$1\\ufffd') : json;
+}
+
 export class AuditEventRepository {
   constructor(private readonly knex: Knex) {}
 
   async insertMany(events: AuditEvent[]): Promise<void> {
     if (!events.length) return;
-    // One array per column (unnest), not a bound value per field: a batch of hundreds of events
-    // costs the driver a handful of parameters instead of thousands.
+    // The whole batch as one JSON parameter, unpacked by Postgres: hundreds of events cost the driver
+    // a single value instead of a bound value (or an escaped array element) per field.
+    const rows = events.map((e) => ({
+      occurred_at: e.occurredAt.toISOString(),
+      type: e.type,
+      outcome: e.outcome,
+      client_id: e.clientId ?? null,
+      user_id: e.userId ?? null,
+      ip: e.ip ?? null,
+      user_agent: e.userAgent?.slice(0, 512) ?? null,
+      request_id: e.requestId ?? null,
+      details: e.details ?? {},
+    }));
     await this.knex.raw(
       `INSERT INTO audit_events (occurred_at, type, outcome, client_id, user_id, ip, user_agent, request_id, details)
-       SELECT * FROM unnest(?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::jsonb[])`,
-      [
-        events.map((e) => e.occurredAt.toISOString()),
-        events.map((e) => e.type),
-        events.map((e) => e.outcome),
-        events.map((e) => e.clientId ?? null),
-        events.map((e) => e.userId ?? null),
-        events.map((e) => e.ip ?? null),
-        events.map((e) => e.userAgent?.slice(0, 512) ?? null),
-        events.map((e) => e.requestId ?? null),
-        events.map((e) => JSON.stringify(e.details ?? {})),
-      ] as unknown as Knex.RawBinding[],
+       SELECT occurred_at, type, outcome, client_id, user_id, ip, user_agent, request_id, details
+       FROM jsonb_to_recordset(?::jsonb) AS e(occurred_at timestamptz, type text, outcome text, client_id text, user_id text, ip text, user_agent text, request_id text, details jsonb)`,
+      [storableJson(rows)],
     );
   }
 

@@ -76,4 +76,16 @@ describe('audit log', () => {
       expect(event.occurredAt.getTime()).to.equal(occurredAt.getTime());
     }
   });
+
+  it('stores a NUL or an unpaired surrogate as U+FFFD instead of failing the batch', async () => {
+    await repository.insertMany([
+      { occurredAt: new Date(), type: 'odd.text', outcome: 'failure', userAgent: 'agent\u0000x', clientId: 'lone\uD800', details: { key: 'v\u0000', ['k\u0000']: 1 } },
+      { occurredAt: new Date(), type: 'odd.text', outcome: 'success', clientId: 'fine' },
+    ]);
+    const stored = await repository.query({ type: 'odd.text', limit: 10 });
+    expect(stored.map((e) => e.clientId).sort()).to.deep.equal(['fine', 'lone\uFFFD']);
+    const odd = stored.find((e) => e.clientId !== 'fine')!;
+    expect(odd.userAgent).to.equal('agent\uFFFDx');
+    expect(odd.details).to.deep.equal({ key: 'v\uFFFD', 'k\uFFFD': 1 });
+  });
 });
