@@ -127,7 +127,7 @@ export function createCore({ config, database, logger }: { config: Config; datab
   const catalog = new Catalog(repositories.clients, repositories.apis, feed);
   const revocations = new RevocationList(repositories.revocations, feed);
   const hasher = new ClientSecretHasher(config.secrets.pepper);
-  const passwords = new PasswordHasher(config.argon2);
+  const passwords = new PasswordHasher(config.argon2, config.passwordHashConcurrency);
   const encryptor = new KeyEncryptor(config.secrets.keks);
   const tokenIds = new TokenIdSealer(encryptor, logger);
   const signingKeys = new SigningKeyService(repositories.keys, encryptor);

@@ -15,6 +15,7 @@ import { MAIN } from '../../test/helpers/server-process.js';
 import { ROOT } from '../../test/helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/test-database.js';
 import { startChild, type Child } from './child.js';
+import { imageRuntimeEnv } from './image-runtime.js';
 import type { Credentials } from './scenarios.js';
 
 export const API = 'https://bench.example.com';
@@ -92,6 +93,8 @@ export async function startGatehouse(options: GatehouseOptions): Promise<Gatehou
     LOG_LEVEL: options.logLevel,
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     ...BENCH_RATE_LIMITS,
+    // As the container image runs it (its memory settings), unless running the sources through tsx.
+    ...(options.server === 'build' ? imageRuntimeEnv() : {}),
     ...options.env,
   };
   const config = loadConfig(env);

@@ -77,6 +77,8 @@ export interface Config {
   refreshTokenReuseGraceSeconds: number;
   accessTokenAlg: AccessTokenAlg;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  /** Password hashes computed at once; unset: one per core, less one. */
+  passwordHashConcurrency: number | undefined;
   changeFeedPollMs: number;
   operations: OperationsConfig;
   /** DPoP, PAR, the device flow and back-channel logout. */
@@ -123,6 +125,7 @@ const envSchema = z.object({
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(19_456).default(19_456),
   ARGON2_ITERATIONS: z.coerce.number().int().min(2).default(2),
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
+  ARGON2_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
   CHANGE_FEED_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   ALLOW_HTTP_ISSUER: flag,
   ...operationsEnvSchema,
@@ -216,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     refreshTokenReuseGraceSeconds: e.REFRESH_TOKEN_REUSE_GRACE,
     accessTokenAlg: e.ACCESS_TOKEN_ALG,
     argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_ITERATIONS, parallelism: e.ARGON2_PARALLELISM },
+    passwordHashConcurrency: e.ARGON2_CONCURRENCY,
     changeFeedPollMs: e.CHANGE_FEED_POLL_MS,
     operations: toOperationsConfig(e),
     protocol: asConfigError(() => toProtocolConfig(e, env, secrets.cookieKeys[0]!)),

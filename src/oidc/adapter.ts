@@ -46,11 +46,12 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
         if (!(await deps.models.insertIfAbsent(row))) throw new errors.InvalidRequest('replayed request detected');
         return;
       }
-      await deps.models.upsert(row);
       // The Grant TTL must never cut a refresh token short: the grant lives at least as long.
       if (this.name === 'RefreshToken' && payload.grantId && row.expires_at) {
-        await deps.models.extendExpiry('Grant', payload.grantId, row.expires_at);
+        await deps.models.upsertExtending(row, { model: 'Grant', id: payload.grantId, expiresAt: row.expires_at });
+        return;
       }
+      await deps.models.upsert(row);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {

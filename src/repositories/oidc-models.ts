@@ -41,6 +41,25 @@ export class OidcModelRepository {
       .merge(['payload', 'grant_id', 'uid', 'user_code', 'account_id', 'client_id', 'expires_at']);
   }
 
+  /**
+   * Upserts a row and, in the same statement, makes another row live at least as long (a grant
+   * outliving its newest refresh token): one round trip instead of two on every refresh.
+   */
+  async upsertExtending(row: ModelWrite, extend: { model: string; id: string; expiresAt: Date }): Promise<void> {
+    const insert = this.knex(TABLE)
+      .insert({ ...row, payload: JSON.stringify(row.payload) })
+      .onConflict(['model', 'id'])
+      .merge(['payload', 'grant_id', 'uid', 'user_code', 'account_id', 'client_id', 'expires_at'])
+      .toSQL();
+    const exp = Math.floor(extend.expiresAt.getTime() / 1000);
+    await this.knex.raw(
+      `WITH upserted AS (${insert.sql})
+       UPDATE ${TABLE} SET expires_at = ?, payload = jsonb_set(payload, '{exp}', to_jsonb(?::bigint))
+       WHERE model = ? AND id = ? AND (expires_at IS NULL OR expires_at < ?)`,
+      [...insert.bindings, extend.expiresAt, exp, extend.model, extend.id, extend.expiresAt],
+    );
+  }
+
   /** Inserts only when absent; false when a row with that id already existed (replay detection). */
   async insertIfAbsent(row: ModelWrite): Promise<boolean> {
     const inserted = await this.knex(TABLE)
@@ -93,17 +112,6 @@ export class OidcModelRepository {
   }
 
   /** Moves a grant's expiry (row and payload) forward to at least `expiresAt`. */
-  async extendExpiry(model: string, id: string, expiresAt: Date): Promise<void> {
-    const exp = Math.floor(expiresAt.getTime() / 1000);
-    await this.knex(TABLE)
-      .where({ model, id })
-      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '<', expiresAt))
-      .update({
-        expires_at: expiresAt,
-        payload: this.knex.raw("jsonb_set(payload, '{exp}', to_jsonb(?::bigint))", [exp]),
-      });
-  }
-
   async listByAccount(model: string, accountId: string): Promise<ModelRow[]> {
     return this.knex<ModelRow>(TABLE).where({ model, account_id: accountId }).andWhere(this.notExpired);
   }

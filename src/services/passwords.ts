@@ -1,6 +1,13 @@
 // Password hashing with argon2id (OWASP parameters or stronger), with rehash-on-login when the
 // configured parameters change, and a dummy verification so unknown users cost the same time.
+// Hashes run on libuv's thread pool and each one keeps a core busy for tens of milliseconds: at most
+// `concurrency` run at once (by default one core fewer than the machine has), so a burst of sign-ins
+// (or a password-spraying attack) queues here instead of starving the event loop that serves tokens.
+import { availableParallelism } from 'node:os';
+
 import argon2 from 'argon2';
+
+import { ConcurrencyLimit } from './concurrency-limit.js';
 
 export interface Argon2Parameters {
   memoryCost: number;
@@ -12,19 +19,30 @@ export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-policy.js';
 
 export class PasswordHasher {
   private dummyHash: Promise<string> | undefined;
+  private readonly slots: ConcurrencyLimit;
 
-  constructor(private readonly parameters: Argon2Parameters) {}
+  constructor(
+    private readonly parameters: Argon2Parameters,
+    concurrency = defaultHashConcurrency(),
+  ) {
+    this.slots = new ConcurrencyLimit(concurrency);
+  }
 
   hash(password: string): Promise<string> {
-    return argon2.hash(password, { type: argon2.argon2id, ...this.parameters });
+    return this.slots.run(() => argon2.hash(password, { type: argon2.argon2id, ...this.parameters }));
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
     try {
-      return await argon2.verify(hash, password);
+      return await this.slots.run(() => argon2.verify(hash, password));
     } catch {
       return false;
     }
+  }
+
+  /** Hashes waiting for a slot. */
+  get queuedHashes(): number {
+    return this.slots.queued;
   }
 
   needsRehash(hash: string): boolean {
@@ -37,4 +55,9 @@ export class PasswordHasher {
     await this.verify(await this.dummyHash, password);
     return false;
   }
+}
+
+/** One hash per core, less one core kept for the event loop (at least one). */
+export function defaultHashConcurrency(): number {
+  return Math.max(1, availableParallelism() - 1);
 }

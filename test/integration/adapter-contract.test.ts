@@ -182,6 +182,17 @@ for (const kind of availableKinds()) {
       expect(grant?.exp).to.be.greaterThan(Math.floor(Date.now() / 1000) + 3500);
       const row = await testDb.database.knex('oidc_models').where({ model: 'Grant', id: 'g-short' }).first();
       expect(new Date(row.expires_at).getTime()).to.be.greaterThan(Date.now() + 3500_000);
+      // The refresh token itself is stored by the same statement, and found again.
+      expect(await adapter('RefreshToken').find('rt-long')).to.include({ jti: 'rt-long', grantId: 'g-short' });
+    });
+
+    it('never shortens a grant that outlives its refresh token', async () => {
+      const far = Math.floor(Date.now() / 1000) + 86_400;
+      await adapter('Grant').upsert('g-long', { jti: 'g-long', exp: far }, 86_400);
+      await adapter('RefreshToken').upsert('rt-short', { jti: 'rt-short', grantId: 'g-long' }, 60);
+      expect((await adapter('Grant').find('g-long'))?.exp).to.equal(far);
+      await adapter('RefreshToken').upsert('rt-short', { jti: 'rt-short', grantId: 'g-long', iat: 1 }, 60);
+      expect(await adapter('RefreshToken').find('rt-short')).to.include({ iat: 1 });
     });
 
     it('detects a replay atomically', async () => {
