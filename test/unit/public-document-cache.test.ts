@@ -9,6 +9,17 @@ import Koa from 'koa';
 
 import { publicDocumentCache, type PublicDocumentCache } from '../../src/middleware/koa-public-document-cache.js';
 
+/** Serves the app on a free port for the length of `use`. */
+async function withServer(app: Koa, use: (url: string) => Promise<void>): Promise<void> {
+  const other = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => other.once('listening', resolve));
+  try {
+    await use(`http://127.0.0.1:${(other.address() as AddressInfo).port}/jwks`);
+  } finally {
+    other.close();
+  }
+}
+
 describe('public document cache', () => {
   let server: Server;
   let base: string;
@@ -95,16 +106,11 @@ describe('public document cache', () => {
       ctx.status = 503;
       ctx.body = { error: 'temporarily_unavailable' };
     });
-    const other = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => other.once('listening', resolve));
-    try {
-      const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}/jwks`;
+    await withServer(app, async (url) => {
       expect((await fetch(url)).status).to.equal(503);
       expect((await fetch(url)).status).to.equal(503);
       expect(calls).to.equal(2);
-    } finally {
-      other.close();
-    }
+    });
   });
 
   it('goes through again when the captured response is older than its maximum age', async () => {
@@ -116,18 +122,13 @@ describe('public document cache', () => {
       calls += 1;
       ctx.body = { keys: [] };
     });
-    const other = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => other.once('listening', resolve));
-    try {
-      const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}/jwks`;
+    await withServer(app, async (url) => {
       await fetch(url);
       await fetch(url);
       expect(calls).to.equal(1);
       await new Promise((resolve) => setTimeout(resolve, 80));
       await fetch(url);
       expect(calls).to.equal(2);
-    } finally {
-      other.close();
-    }
+    });
   });
 });
