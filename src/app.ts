@@ -230,9 +230,10 @@ export async function createApp({ config, database, logger }: { config: Config; 
   provider.use(accessLog(logger));
   provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
   if (config.issuer.startsWith('https:')) provider.use(httpsExpected(logger));
+  const jwksPath = new URL(provider.urlFor('jwks')).pathname;
   const documents = publicDocumentCache({
     documents: [
-      { path: new URL(provider.urlFor('jwks')).pathname, route: 'jwks' },
+      { path: jwksPath, route: 'jwks' },
       // oidc-provider serves the same metadata at both well-known paths (OpenID Connect and RFC 8414).
       { path: '/.well-known/openid-configuration', route: 'discovery' },
       { path: '/.well-known/oauth-authorization-server', route: 'discovery' },
@@ -241,7 +242,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
   });
   keyRing.onReload(() => documents.invalidate());
   provider.use(documents.middleware);
-  provider.use(jwksCaching({ path: new URL(provider.urlFor('jwks')).pathname, maxAgeSeconds: config.keys.jwksMaxAge }));
+  provider.use(jwksCaching({ path: jwksPath, maxAgeSeconds: config.keys.jwksMaxAge }));
   const errorPage = async (ctx: Context, status: number, code: string, message: string) => {
     ctx.type = 'html';
     ctx.body = await views.render('error', { nonce: String(ctx.state.nonce ?? '') }, { title: views.messages().errorTitle, message, code, backUrl: '/' });

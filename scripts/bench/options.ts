@@ -82,12 +82,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   for (const scenario of scenarios) {
     if (!(SCENARIOS as readonly string[]).includes(scenario)) throw new Error(`unknown scenario ${scenario}; known: ${SCENARIOS.join(', ')}`);
   }
-  const serverEnv: Record<string, string> = {};
-  for (const pair of values['server-env'] ?? []) {
-    const eq = pair.indexOf('=');
-    if (eq < 1) throw new Error(`--server-env expects KEY=VALUE, got ${pair}`);
-    serverEnv[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
+  const serverEnv = parseServerEnv(values['server-env']);
   if (values.server !== 'build' && values.server !== 'tsx') throw new Error('--server is build or tsx');
   return {
     server: values.server,
@@ -107,6 +102,17 @@ export function parseOptions(argv: string[]): BenchOptions {
     serverNodeArgs: values['server-node-arg'] ?? [],
     serverEnv,
   };
+}
+
+/** `--server-env KEY=VALUE` pairs (bench and soak). */
+export function parseServerEnv(pairs: string[] | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new Error(`--server-env expects KEY=VALUE, got ${pair}`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
 }
 
 /** Cores the server may use: all of them (one Node process plus libuv's threads for argon2). */

@@ -14,6 +14,7 @@ import { prepareInputs } from './bench.js';
 import { API, REDIRECT_URI, SCOPE, startGatehouse } from './gatehouse.js';
 import { drive, type LoadOutcome } from './load.js';
 import { driveLoop } from './loop.js';
+import { parseServerEnv } from './options.js';
 import { describeMachine } from './machine.js';
 import { clientCredentials, discovery, introspection, jwks, refreshRotation, userinfo } from './scenarios.js';
 import { sampleServer } from './server-metrics.js';
@@ -47,7 +48,7 @@ const gh = await startGatehouse({
   users: 4,
   logLevel: values['log-level'],
   nodeArgs: values['server-node-arg'] ?? [],
-  env: Object.fromEntries((values['server-env'] ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
+  env: parseServerEnv(values['server-env']),
   server: 'build',
 });
 // The load generators share the machine's cores with the server (in production they are other

@@ -35,7 +35,11 @@ export class OidcModelRepository {
     q.whereNull('expires_at').orWhere('expires_at', '>', this.knex.fn.now());
 
   async upsert(row: ModelWrite): Promise<void> {
-    await this.knex(TABLE)
+    await this.upsertQuery(row);
+  }
+
+  private upsertQuery(row: ModelWrite) {
+    return this.knex(TABLE)
       .insert({ ...row, payload: JSON.stringify(row.payload) })
       .onConflict(['model', 'id'])
       .merge(['payload', 'grant_id', 'uid', 'user_code', 'account_id', 'client_id', 'expires_at']);
@@ -46,11 +50,7 @@ export class OidcModelRepository {
    * outliving its newest refresh token): one round trip instead of two on every refresh.
    */
   async upsertExtending(row: ModelWrite, extend: { model: string; id: string; expiresAt: Date }): Promise<void> {
-    const insert = this.knex(TABLE)
-      .insert({ ...row, payload: JSON.stringify(row.payload) })
-      .onConflict(['model', 'id'])
-      .merge(['payload', 'grant_id', 'uid', 'user_code', 'account_id', 'client_id', 'expires_at'])
-      .toSQL();
+    const insert = this.upsertQuery(row).toSQL();
     const exp = Math.floor(extend.expiresAt.getTime() / 1000);
     await this.knex.raw(
       `WITH upserted AS (${insert.sql})
@@ -111,7 +111,6 @@ export class OidcModelRepository {
     }
   }
 
-  /** Moves a grant's expiry (row and payload) forward to at least `expiresAt`. */
   async listByAccount(model: string, accountId: string): Promise<ModelRow[]> {
     return this.knex<ModelRow>(TABLE).where({ model, account_id: accountId }).andWhere(this.notExpired);
   }
