@@ -2,7 +2,9 @@
 // revalidate cheaply: Cache-Control max-age, a strong ETag of the exact bytes, 304 on a match.
 import { createHash } from 'node:crypto';
 
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
+
+import { onlyWhen } from './koa-mounted.js';
 
 export default function jwksCaching({ path, maxAgeSeconds }: { path: string; maxAgeSeconds: number }): Middleware {
   // The JWKS changes only when keys do: its bytes and ETag are computed once per key set, not per
@@ -15,9 +17,10 @@ export default function jwksCaching({ path, maxAgeSeconds }: { path: string; max
     last = { source, body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` };
     return last;
   };
-  return async (ctx, next) => {
+  const applies = (ctx: Context) => ctx.path === path && (ctx.method === 'GET' || ctx.method === 'HEAD');
+  return onlyWhen(applies, async (ctx, next) => {
     await next();
-    if (ctx.path !== path || (ctx.method !== 'GET' && ctx.method !== 'HEAD') || ctx.status !== 200 || ctx.body == null) return;
+    if (ctx.status !== 200 || ctx.body == null) return;
     const { body, etag } = serialise(ctx.body);
     const type = ctx.type;
     ctx.body = body;
@@ -28,7 +31,7 @@ export default function jwksCaching({ path, maxAgeSeconds }: { path: string; max
       ctx.status = 304;
       ctx.body = null;
     }
-  };
+  });
 }
 
 /** RFC 9110 §13.1.2: a weak comparison, any listed tag or "*". */

@@ -17,7 +17,7 @@ const POST_ONLY: Partial<Record<RateLimitedEndpoint, string>> = {
 };
 
 export default function postOnly(): Middleware {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     if (ctx.method === 'POST' || ctx.method === 'OPTIONS') return next();
     const recognised = rateLimitedEndpoint(ctx.path);
     const endpoint = recognised && POST_ONLY[recognised];

@@ -4,7 +4,7 @@
 // captured the first time, then replayed (body and headers) until the keys change or it is a
 // few seconds old. Requests that could be answered differently (a query, an Origin, conditional
 // headers, other methods) always take the full path.
-import type { Context, Middleware } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 
 export interface PublicDocument {
   path: string;
@@ -40,9 +40,7 @@ export function publicDocumentCache({ documents, maxAgeMs }: { documents: Public
   // Bumped on invalidation, so a response computed before a key change is never stored after it.
   let generation = 0;
 
-  const middleware: Middleware = async (ctx, next) => {
-    const route = routes.get(ctx.path);
-    if (route === undefined || !isPlainRead(ctx)) return next();
+  const serve = async (ctx: Context, next: Next, route: string) => {
     ctx.state.route = route;
     const hit = captured.get(ctx.path);
     if (hit && Date.now() - hit.capturedAt < maxAgeMs) {
@@ -60,6 +58,10 @@ export function publicDocumentCache({ documents, maxAgeMs }: { documents: Public
       .filter(([name]) => !NOT_REPLAYED.has(name.toLowerCase()))
       .map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)] as [string, string]);
     captured.set(ctx.path, { body, headers, capturedAt: Date.now() });
+  };
+  const middleware: Middleware = (ctx, next) => {
+    const route = routes.get(ctx.path);
+    return route === undefined || !isPlainRead(ctx) ? next() : serve(ctx, next, route);
   };
 
   return {

@@ -6,7 +6,7 @@
 // RateLimit-Policy headers (draft-ietf-httpapi-ratelimit-headers), in the endpoint's error shape.
 import { createHash } from 'node:crypto';
 
-import type { Context, Middleware } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 import { RATE_LIMITED_ENDPOINTS, type EndpointLimits, type LimitPolicy, type RateLimitConfig, type RateLimitedEndpoint } from '../config/rate-limit-config.js';
@@ -30,6 +30,13 @@ const ENDPOINT_PATHS: [RegExp, RateLimitedEndpoint][] = [
 export function rateLimitedEndpoint(path: string): RateLimitedEndpoint | undefined {
   return ENDPOINT_PATHS.find(([pattern]) => pattern.test(path))?.[1];
 }
+
+/** Limiters that can answer far below the limit in process (BatchedRateLimiter) do so without a promise. */
+interface InProcessAnswers {
+  consumeInProcess?(key: string): RateLimiterRes | undefined;
+  getInProcess?(key: string): RateLimiterRes | undefined;
+}
+const inProcess = (limiter: RateLimiterAbstract) => limiter as RateLimiterAbstract & InProcessAnswers;
 
 export interface RateLimiterFactory {
   create(keyPrefix: string, policy: LimitPolicy): RateLimiterAbstract;
@@ -119,13 +126,14 @@ export default function rateLimit(options: RateLimitOptions): Middleware {
     ctx.body = { error: 'too_many_requests', error_description: description };
   };
 
-  return async (ctx, next) => {
-    const endpoint = config.enabled && ctx.method !== 'OPTIONS' ? rateLimitedEndpoint(ctx.path) : undefined;
-    if (!endpoint) return next();
+  const limited = async (ctx: Context, next: Next, endpoint: RateLimitedEndpoint) => {
     const { ip, client } = limitersFor(endpoint);
     const counted: Counted[] = [];
 
-    const ipRes = await ip.limiter.consume(ctx.ip || 'unknown').catch((error: unknown) => (error instanceof RateLimiterRes ? error : storeFailed(error, ip.name)));
+    const ipKey = ctx.ip || 'unknown';
+    const ipRes =
+      inProcess(ip.limiter).consumeInProcess?.(ipKey) ??
+      (await ip.limiter.consume(ipKey).catch((error: unknown) => (error instanceof RateLimiterRes ? error : storeFailed(error, ip.name))));
     if (ipRes) {
       const entry = { name: ip.name, policy: ip.policy, res: ipRes };
       counted.push(entry);
@@ -135,7 +143,7 @@ export default function rateLimit(options: RateLimitOptions): Middleware {
     const bearer = client ? tokenKey(ctx) : undefined;
     const claimed = client ? (claimedClientId(ctx) ?? (bearer ? tokenClients.get(bearer) : undefined)) : undefined;
     if (client && claimed) {
-      const res = await client.limiter.get(claimed).catch((error: unknown) => storeFailed(error, client.name));
+      const res = inProcess(client.limiter).getInProcess?.(claimed) ?? (await client.limiter.get(claimed).catch((error: unknown) => storeFailed(error, client.name)));
       if (res && res.consumedPoints >= client.policy.points) {
         const entry = { name: client.name, policy: client.policy, res: new RateLimiterRes(0, res.msBeforeNext, res.consumedPoints, false) };
         return refuse(ctx, endpoint, entry, [...counted, entry], claimed);
@@ -148,9 +156,9 @@ export default function rateLimit(options: RateLimitOptions): Middleware {
       const clientId = authenticatedClientId(ctx);
       if (client && clientId) {
         if (bearer && !claimed) rememberTokenClient(bearer, clientId);
-        const res = await client.limiter
-          .consume(clientId)
-          .catch((error: unknown) => (error instanceof RateLimiterRes ? error : storeFailed(error, client.name)));
+        const res =
+          inProcess(client.limiter).consumeInProcess?.(clientId) ??
+          (await client.limiter.consume(clientId).catch((error: unknown) => (error instanceof RateLimiterRes ? error : storeFailed(error, client.name))));
         if (res) {
           counted.push({ name: client.name, policy: client.policy, res });
           // The request that reached the limit starts the block, if the policy has one.
@@ -161,5 +169,10 @@ export default function rateLimit(options: RateLimitOptions): Middleware {
       }
       setHeaders(ctx, counted);
     }
+  };
+
+  return (ctx, next) => {
+    const endpoint = config.enabled && ctx.method !== 'OPTIONS' ? rateLimitedEndpoint(ctx.path) : undefined;
+    return endpoint ? limited(ctx, next, endpoint) : next();
   };
 }

@@ -3,6 +3,8 @@
 // never returns a secret), and `scope` is the client's full registered scope (API scopes included).
 import type { Middleware } from 'koa';
 
+import { REGISTRATION_PATH } from '../oidc/registration.js';
+import { onlyWhen } from './koa-mounted.js';
 import type { Catalog } from '../services/catalog.js';
 import { ClientSecretHasher } from '../services/client-secrets.js';
 import { API_SCOPES_PROPERTY } from '../services/registered-clients.js';
@@ -10,7 +12,8 @@ import { API_SCOPES_PROPERTY } from '../services/registered-clients.js';
 const REGISTRATION_ROUTES = new Set(['registration', 'client', 'client_update']);
 
 export default function registrationResponse({ catalog }: { catalog: Pick<Catalog, 'client'> }): Middleware {
-  return async (ctx, next) => {
+  // The registration endpoint's routes are all below its path: nothing else needs the async frame.
+  return onlyWhen((ctx) => ctx.path.startsWith(REGISTRATION_PATH), async (ctx, next) => {
     await next();
     const route = (ctx as { oidc?: { route?: string } }).oidc?.route;
     if (!route || !REGISTRATION_ROUTES.has(route) || ctx.status >= 300) return;
@@ -25,5 +28,5 @@ export default function registrationResponse({ catalog }: { catalog: Pick<Catalo
     const stored = await catalog.client(body.client_id);
     if (typeof stored?.metadata.scope === 'string') body.scope = stored.metadata.scope;
     else delete body.scope;
-  };
+  });
 }

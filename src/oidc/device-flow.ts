@@ -5,6 +5,8 @@ import type { Middleware } from 'koa';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
+import { onlyWhen } from '../middleware/koa-mounted.js';
+
 import { deviceMessagesFor, type DeviceMessages } from '../ui/device-messages.js';
 import type { ViewRenderer } from '../ui/views.js';
 
@@ -79,8 +81,7 @@ export function limitUserCodeGuessing(deps: {
   limiter: RateLimiterAbstract;
   views: ViewRenderer;
 }): Middleware {
-  return async (ctx, next) => {
-    if (ctx.method !== 'POST' || ctx.path !== deps.path) return next();
+  return onlyWhen((ctx) => ctx.method === 'POST' && ctx.path === deps.path, async (ctx, next) => {
     const key = ctx.ip;
     const state = await deps.limiter.get(key);
     if (state && state.consumedPoints >= deps.limiter.points) {
@@ -98,7 +99,7 @@ export function limitUserCodeGuessing(deps: {
     }
     await next();
     if ((ctx.state as Record<symbol, boolean>)[WRONG_CODE]) await deps.limiter.penalty(key, 1);
-  };
+  });
 }
 
 /**
@@ -107,11 +108,11 @@ export function limitUserCodeGuessing(deps: {
  * the code filled in, and the user submits it (RFC 8628 §3.3.1: the user still confirms).
  */
 export function prefillUserCode(deps: { path: string }): Middleware {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     if (ctx.method === 'GET' && ctx.path === deps.path && typeof ctx.query.user_code === 'string') {
       (ctx.state as Record<symbol, string>)[PREFILLED_CODE] = ctx.query.user_code.slice(0, 32);
       ctx.querystring = '';
     }
-    await next();
+    return next();
   };
 }

@@ -36,16 +36,34 @@ export class BatchedRateLimiter {
     this.points = store.points;
   }
 
-  async consume(key: string | number, points = 1): Promise<RateLimiterRes> {
-    const id = String(key);
+  /**
+   * consume's answer when it is decided in process (far below the limit), with no promise: the
+   * token endpoint's hot path asks this first. Undefined when the store must decide.
+   */
+  consumeInProcess(key: string | number, points = 1): RateLimiterRes | undefined {
     const now = Date.now();
-    const state = this.fresh(id, now);
-    if (state && state.stored + state.pending + points <= this.points / 2) {
-      state.pending += points;
-      this.scheduleFlush();
-      const consumed = state.stored + state.pending;
-      return new RateLimiterRes(this.points - consumed, state.resetsAt - now, consumed, false);
-    }
+    const state = this.fresh(String(key), now);
+    if (!state || state.stored + state.pending + points > this.points / 2) return undefined;
+    state.pending += points;
+    this.scheduleFlush();
+    const consumed = state.stored + state.pending;
+    return new RateLimiterRes(this.points - consumed, state.resetsAt - now, consumed, false);
+  }
+
+  /** get's answer when it is known in process, with no promise; undefined when the store must be asked. */
+  getInProcess(key: string | number): RateLimiterRes | undefined {
+    const now = Date.now();
+    const state = this.fresh(String(key), now);
+    if (!state || state.stored + state.pending > this.points / 2) return undefined;
+    const consumed = state.stored + state.pending;
+    return new RateLimiterRes(this.points - consumed, state.resetsAt - now, consumed, false);
+  }
+
+  async consume(key: string | number, points = 1): Promise<RateLimiterRes> {
+    const counted = this.consumeInProcess(key, points);
+    if (counted) return counted;
+    const id = String(key);
+    const state = this.fresh(id, Date.now());
     // Near the limit (or nothing known): the store decides, with what is pending here added.
     const carried = state ? state.pending : 0;
     if (state) state.pending = 0;
@@ -61,14 +79,7 @@ export class BatchedRateLimiter {
   }
 
   async get(key: string | number): Promise<RateLimiterRes | null> {
-    const id = String(key);
-    const now = Date.now();
-    const state = this.fresh(id, now);
-    if (state && state.stored + state.pending <= this.points / 2) {
-      const consumed = state.stored + state.pending;
-      return new RateLimiterRes(this.points - consumed, state.resetsAt - now, consumed, false);
-    }
-    return this.store.get(id);
+    return this.getInProcess(key) ?? this.store.get(String(key));
   }
 
   async block(key: string | number, seconds: number): Promise<RateLimiterRes> {

@@ -30,6 +30,29 @@ describe('batched rate limiter', () => {
     expect((await store.get('ip'))?.consumedPoints).to.equal(100);
   });
 
+  it('answers in process, without a promise, only while a key is known and far below the limit', async () => {
+    const { store, calls } = countingStore(10);
+    const limiter = new BatchedRateLimiter(store, 10_000);
+    // Nothing known yet: the store must decide.
+    expect(limiter.consumeInProcess('ip')).to.equal(undefined);
+    expect(limiter.getInProcess('ip')).to.equal(undefined);
+    expect(await allowed(limiter.consume('ip'))).to.equal(true);
+    expect(calls.consume).to.equal(1);
+    const counted = limiter.consumeInProcess('ip');
+    expect(counted).to.be.instanceOf(RateLimiterRes);
+    expect(counted?.consumedPoints).to.equal(2);
+    expect(limiter.getInProcess('ip')?.consumedPoints).to.equal(2);
+    for (let i = 0; i < 3; i += 1) expect(limiter.consumeInProcess('ip')?.consumedPoints).to.equal(3 + i);
+    // At half the limit (5 of 10) the next point goes to the store, with what is pending here.
+    expect(limiter.consumeInProcess('ip')).to.equal(undefined);
+    expect(limiter.getInProcess('ip')?.consumedPoints).to.equal(5);
+    expect(calls.consume).to.equal(1);
+    expect(await allowed(limiter.consume('ip'))).to.equal(true);
+    expect(calls.consume).to.equal(2);
+    expect((await store.get('ip'))?.consumedPoints).to.equal(6);
+    expect(limiter.getInProcess('ip')).to.equal(undefined);
+  });
+
   it('asks the store for every request from half the limit on and refuses exactly after the limit', async () => {
     const { store } = countingStore(10);
     const limiter = new BatchedRateLimiter(store, 10_000);
