@@ -15,6 +15,7 @@ import { driveLoop } from './loop.js';
 import { serverCores, type BenchOptions } from './options.js';
 import { clientCredentials, discovery, introspection, jwks, refreshRotation, userinfo, type ScenarioInputs } from './scenarios.js';
 import { sampleServer } from './server-metrics.js';
+import { keepAliveTransport } from './http-transport.js';
 import { driveSignIns, measureArgon2Limit, signInFlow, type SignInTarget } from './sign-in.js';
 import { describeMachine } from './machine.js';
 import { Progress } from './progress.js';
@@ -55,7 +56,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       progress.note('starting the baseline (bare oidc-provider, in-memory adapter, same clients and keys)');
       baseline = await startBaseline({ port: await freePort(), workDir, keys: await gh.providerJwks(), api: API, scope: SCOPE, machine: gh.machine, resourceServer: gh.resourceServer, nodeArgs: options.serverNodeArgs });
     }
-    const signInTarget: SignInTarget = { issuer: gh.issuer, web: gh.web, redirectUri: REDIRECT_URI, password: gh.password };
+    const signInTarget: SignInTarget = { issuer: gh.issuer, web: gh.web, redirectUri: REDIRECT_URI, password: gh.password, transport: keepAliveTransport() };
     progress.note('preparing tokens');
     const inputs = {
       gatehouse: await prepareInputs(gh, signInTarget, {

@@ -1,5 +1,6 @@
 // The HTTP requests of scenarios 1–6, as autocannon request lists. The same definitions drive
 // Gatehouse and the baseline; only the credentials and tokens differ.
+import { keepAliveTransport } from './http-transport.js';
 import type { LoadSpec } from './load.js';
 
 export interface Credentials {
@@ -78,7 +79,8 @@ export function refreshRotation(issuer: string, inputs: ScenarioInputs): (worker
   const web = inputs.web;
   if (!spares?.length || !web) throw new Error('refresh_token needs refresh tokens and the web client');
   const current = new Map<number, string>();
-  const url = new URL('/token', issuer);
+  const url = new URL('/token', issuer).toString();
+  const send = keepAliveTransport();
   return async (worker) => {
     const token = current.get(worker) ?? spares.shift();
     current.delete(worker);
@@ -87,12 +89,12 @@ export function refreshRotation(issuer: string, inputs: ScenarioInputs): (worker
       await new Promise((r) => setTimeout(r, 100));
       throw new Error('no refresh token left');
     }
-    const response = await fetch(url, {
+    const response = await send(url, {
       method: 'POST',
-      headers: { authorization: basic(web), 'content-type': FORM },
+      headers: new Headers({ authorization: basic(web), 'content-type': FORM }),
       body: form({ grant_type: 'refresh_token', refresh_token: token }),
     });
-    const body = (await response.json()) as { refresh_token?: string };
+    const body = JSON.parse(response.body) as { refresh_token?: string };
     if (response.status !== 200 || !body.refresh_token) throw new Error(`refresh failed with ${response.status}`);
     current.set(worker, body.refresh_token);
   };

@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 import { PasswordHasher, type Argon2Parameters } from '../../src/services/passwords.js';
-import { FormBrowser } from '../../test/helpers/browser.js';
+import { FormBrowser, type Transport } from '../../test/helpers/browser.js';
 import { signIn } from '../../test/helpers/fixtures.js';
 import type { LoadOutcome } from './load.js';
 import { driveLoop } from './loop.js';
@@ -14,6 +14,8 @@ export interface SignInTarget {
   web: Credentials;
   redirectUri: string;
   password: string;
+  /** How the flow's requests are sent: the bench's lean kept-alive client (http-transport.ts). */
+  transport: Transport;
 }
 
 export interface TokenResponse {
@@ -41,19 +43,20 @@ export async function signInFlow(
     prompt,
     ...(resource ? { resource } : {}),
   }).toString();
-  const { callback } = await signIn(new FormBrowser(), url, target.redirectUri, { login, password: target.password });
+  const { transport } = target;
+  const { callback } = await signIn(new FormBrowser({}, transport), url, target.redirectUri, { login, password: target.password });
   const code = callback.searchParams.get('code');
   if (!code) throw new Error(`sign-in ended without a code: ${callback.searchParams.get('error') ?? 'no error'}`);
-  const response = await fetch(new URL('/token', target.issuer), {
+  const response = await transport(new URL('/token', target.issuer).toString(), {
     method: 'POST',
-    headers: {
+    headers: new Headers({
       authorization: `Basic ${Buffer.from(`${encodeURIComponent(target.web.clientId)}:${encodeURIComponent(target.web.clientSecret)}`).toString('base64')}`,
       'content-type': 'application/x-www-form-urlencoded',
-    },
+    }),
     body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: target.redirectUri, code_verifier: verifier }).toString(),
   });
-  if (response.status !== 200) throw new Error(`code exchange failed with ${response.status}: ${await response.text()}`);
-  return (await response.json()) as TokenResponse;
+  if (response.status !== 200) throw new Error(`code exchange failed with ${response.status}: ${response.body}`);
+  return JSON.parse(response.body) as TokenResponse;
 }
 
 /** `workers` users signing in over and over for `seconds`: flows per second and flow latency. */

@@ -18,6 +18,7 @@ import { parseServerEnv } from './options.js';
 import { describeMachine } from './machine.js';
 import { clientCredentials, discovery, introspection, jwks, refreshRotation, userinfo } from './scenarios.js';
 import { sampleServer } from './server-metrics.js';
+import { keepAliveTransport } from './http-transport.js';
 import { signInFlow, type SignInTarget } from './sign-in.js';
 
 const { values } = parseArgs({
@@ -67,7 +68,7 @@ const watchdog = setTimeout(() => {
   void gh.stop().finally(() => process.exit(2));
 }, (seconds + 180) * 1000);
 try {
-  const target: SignInTarget = { issuer: gh.issuer, web: gh.web, redirectUri: REDIRECT_URI, password: gh.password };
+  const target: SignInTarget = { issuer: gh.issuer, web: gh.web, redirectUri: REDIRECT_URI, password: gh.password, transport: keepAliveTransport() };
   const inputs = await prepareInputs(gh, target, { refreshFamilies: 6, userinfo: true });
   const mix: Record<string, () => Promise<LoadOutcome>> = {
     client_credentials: () => drive(gh.issuer, clientCredentials(inputs), { connections: 12, seconds }),

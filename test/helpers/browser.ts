@@ -10,13 +10,24 @@ export interface Page {
   headers: Headers;
 }
 
+/** How a FormBrowser sends a request (never following redirects); fetch unless told otherwise. */
+export type Transport = (url: string, init: { method: string; headers: Headers; body?: string }) => Promise<{ status: number; headers: Headers; body: string }>;
+
+const fetchTransport: Transport = async (url, init) => {
+  const response = await fetch(url, { ...init, redirect: 'manual' });
+  return { status: response.status, headers: response.headers, body: await response.text() };
+};
+
 export class FormBrowser {
   private readonly cookies = new Map<string, string>();
   /** Every cookie the server ever set, in order (tests look for their values elsewhere). */
   readonly cookieHistory: { name: string; value: string }[] = [];
 
   /** `headers` go with every request (e.g. what a reverse proxy adds). */
-  constructor(private readonly headers: Record<string, string> = {}) {}
+  constructor(
+    private readonly headers: Record<string, string> = {},
+    private readonly transport: Transport = fetchTransport,
+  ) {}
 
   async get(url: string): Promise<Page> {
     return this.request(url, { method: 'GET' });
@@ -41,12 +52,12 @@ export class FormBrowser {
     return current;
   }
 
-  private async request(url: string, init: RequestInit): Promise<Page> {
+  private async request(url: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<Page> {
     const headers = new Headers(init.headers);
     for (const [name, value] of Object.entries(this.headers)) headers.set(name, value);
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (cookie) headers.set('cookie', cookie);
-    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+    const response = await this.transport(url, { method: init.method, headers, body: init.body });
     for (const setCookie of response.headers.getSetCookie()) {
       const [pair] = setCookie.split(';');
       const eq = pair!.indexOf('=');
@@ -62,7 +73,7 @@ export class FormBrowser {
       status: response.status,
       url,
       location: response.headers.get('location') ?? undefined,
-      body: await response.text(),
+      body: response.body,
       headers: response.headers,
     };
   }
