@@ -1,7 +1,7 @@
 // The composition root: wires configuration, database, services, oidc-provider and routers into
 // one Koa application. Nothing here is module-level state: tests build as many apps as they like.
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
+import Provider from 'oidc-provider';
 
 import type { Config } from './config/config.js';
 import { createCore, type Core } from './core.js';
@@ -37,6 +37,7 @@ import { reuseClientInstances } from './oidc/client-instances.js';
 import { ClientMetadataMapper } from './oidc/client-metadata.js';
 import { limitUserCodeGuessing, prefillUserCode } from './oidc/device-flow.js';
 import { createProvider } from './oidc/provider.js';
+import { RequestPrefetch } from './oidc/request-prefetch.js';
 import { REGISTRATION_PATH } from './oidc/registration.js';
 import { auditTokenReuse } from './oidc/reuse-audit.js';
 import { auditTokens } from './oidc/token-audit.js';
@@ -116,6 +117,8 @@ export async function createApp({ config, database, logger }: { config: Config; 
     refreshTokenReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
     registeredClients: core.registeredClients,
     tokenIds: core.tokenIds,
+    // oidc-provider's own async context names the request (its endpoints only; elsewhere nothing is read ahead).
+    prefetch: new RequestPrefetch(() => Provider.ctx),
   }));
   const views = new ViewRenderer({
     brand: { name: config.brand.name, color: config.brand.color, logoUrl: config.brand.logoFile ? LOGO_PATH : undefined },

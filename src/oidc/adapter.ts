@@ -12,6 +12,7 @@ import type { RevocationList } from '../services/revocation-list.js';
 import { storageId, type TokenIdSealer } from '../services/token-ids.js';
 import { GRANT_ID_CLAIM, SOURCE_GRANT_CLAIM, looksLikeJwt, type AccessTokenVerifier, type VerifiedAccessToken } from './access-token-verifier.js';
 import type { ClientMetadataMapper } from './client-metadata.js';
+import { grantKey, sessionUidKey, type RequestPrefetch } from './request-prefetch.js';
 import { protectPayload, restorePayload, restoreSealedPayload } from './stored-payloads.js';
 
 export interface AdapterDependencies {
@@ -25,11 +26,15 @@ export interface AdapterDependencies {
   /** Where dynamically registered clients (RFC 7591/7592) are kept; without it, the library may not write clients. */
   registeredClients?: { upsert(clientId: string, metadata: Record<string, unknown>): Promise<void>; destroy(clientId: string): Promise<void> };
   tokenIds: TokenIdSealer;
+  /** Reads a token's grant and session along with it, for the rest of the request (one round trip instead of three). */
+  prefetch?: RequestPrefetch;
 }
 
 /** Models whose second redemption is an attack (RFC 9700 §4.5, §4.14): the grant is revoked. */
 const SINGLE_USE_GRANT_SOURCES = new Set(['AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
 const JWT_CAPABLE = new Set(['AccessToken', 'ClientCredentials']);
+/** Tokens the library follows to their grant (and session) right after finding them. */
+const READ_WITH_RELATED = new Set(['AccessToken', 'RefreshToken', 'AuthorizationCode']);
 // Claims of a JWT access token that map onto oidc-provider token fields rather than `extra`.
 const STANDARD_CLAIMS = new Set(['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope', 'cnf', GRANT_ID_CLAIM, SOURCE_GRANT_CLAIM, 'auth_time', 'acr', 'amr']);
 
@@ -40,6 +45,7 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
     constructor(private readonly name: string) {}
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      deps.prefetch?.forget();
       if (this.name === 'Client') return this.upsertRegisteredClient(id, payload);
       const row = this.toRow(id, payload, expiresIn);
       if (this.name === 'ReplayDetection') {
@@ -62,12 +68,28 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
       if (looksLikeJwt(id)) {
         return JWT_CAPABLE.has(this.name) ? this.findJwt(id) : undefined;
       }
-      const row = await deps.models.find(this.name, storageId(this.name, id));
+      const row = await this.findRow(storageId(this.name, id));
       return row ? this.withConsumption(row, restorePayload(id, row.payload)) : undefined;
     }
 
+    private async findRow(storedId: string): Promise<ModelRow | undefined> {
+      const prefetch = deps.prefetch;
+      if (prefetch && this.name === 'Grant') {
+        const kept = prefetch.take(grantKey(storedId));
+        if (kept) return kept;
+      }
+      if (prefetch?.active && READ_WITH_RELATED.has(this.name)) {
+        const { row, grant, session } = await deps.models.findWithRelated(this.name, storedId);
+        if (grant) prefetch.keep(grantKey(grant.id), grant);
+        if (session?.uid) prefetch.keep(sessionUidKey(session.uid), session);
+        return row;
+      }
+      return deps.models.find(this.name, storedId);
+    }
+
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const row = await deps.models.findBy(this.name, 'uid', uid);
+      const kept = this.name === 'Session' ? deps.prefetch?.take(sessionUidKey(uid)) : undefined;
+      const row = kept ?? (await deps.models.findBy(this.name, 'uid', uid));
       return row ? this.restoreSealed(row) : undefined;
     }
 
@@ -77,6 +99,7 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
     }
 
     async consume(id: string): Promise<void> {
+      deps.prefetch?.forget();
       const result = await deps.models.consume(this.name, storageId(this.name, id));
       if (result.consumed) return;
       // Another request redeemed it first (or it was already used): exactly one redemption wins.
@@ -98,6 +121,7 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
     }
 
     async destroy(id: string): Promise<void> {
+      deps.prefetch?.forget();
       if (this.name === 'Client') {
         if (!deps.registeredClients) throw new Error('clients are deleted through Gatehouse, not through the provider adapter');
         await deps.registeredClients.destroy(id);
@@ -116,6 +140,7 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      deps.prefetch?.forget();
       if (JWT_CAPABLE.has(this.name)) {
         await deps.revocations.revoke('grant', grantId, accessTokenRevocationExpiry());
       }

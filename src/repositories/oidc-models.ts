@@ -74,6 +74,30 @@ export class OidcModelRepository {
     return this.knex<ModelRow>(TABLE).where({ model, id }).andWhere(this.notExpired).first();
   }
 
+  /**
+   * A token's row and, in the same round trip, the live rows the library reads next for it: its
+   * grant (by grant_id) and its session (by the uid in the payload). Either may be absent.
+   */
+  async findWithRelated(model: string, id: string): Promise<{ row?: ModelRow; grant?: ModelRow; session?: ModelRow }> {
+    const live = (alias: string) => `(${alias}.expires_at IS NULL OR ${alias}.expires_at > CURRENT_TIMESTAMP)`;
+    const result = await this.knex.raw<{ rows: (ModelRow & { related: number })[] }>(
+      `WITH token AS (SELECT * FROM ${TABLE} t WHERE t.model = ? AND t.id = ? AND ${live('t')} LIMIT 1)
+       SELECT 0 AS related, token.* FROM token
+       UNION ALL
+       SELECT 1, g.* FROM ${TABLE} g JOIN token ON g.model = 'Grant' AND g.id = token.grant_id WHERE ${live('g')}
+       UNION ALL
+       SELECT 2, s.* FROM ${TABLE} s JOIN token ON s.model = 'Session' AND s.uid = token.payload ->> 'sessionUid' WHERE ${live('s')}`,
+      [model, id],
+    );
+    const found: { row?: ModelRow; grant?: ModelRow; session?: ModelRow } = {};
+    for (const { related, ...row } of result.rows) {
+      if (related === 0) found.row = row;
+      else if (related === 1) found.grant = row;
+      else found.session = row;
+    }
+    return found;
+  }
+
   async findBy(model: string, column: LookupColumn, value: string): Promise<ModelRow | undefined> {
     return this.knex<ModelRow>(TABLE).where({ model, [column]: value }).andWhere(this.notExpired).first();
   }

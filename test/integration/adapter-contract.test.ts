@@ -7,9 +7,11 @@ import { errors, type Adapter } from 'oidc-provider';
 import { createHash } from 'node:crypto';
 
 import { createCore, type Core } from '../../src/core.js';
+import { countStatements } from '../../src/db/instrumentation.js';
 import { createAdapterClass } from '../../src/oidc/adapter.js';
 import { AccessTokenVerifier } from '../../src/oidc/access-token-verifier.js';
 import { ClientMetadataMapper } from '../../src/oidc/client-metadata.js';
+import { RequestPrefetch } from '../../src/oidc/request-prefetch.js';
 import { createLogger } from '../../src/services/logger.js';
 import { availableKinds, createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { testConfig } from '../helpers/test-config.js';
@@ -27,11 +29,15 @@ for (const kind of availableKinds()) {
     let core: Core;
     let AdapterClass: new (name: string) => Adapter;
     const adapter = (name: string) => new AdapterClass(name);
+    // The same adapter reading ahead within "the current request", which the tests set.
+    let currentRequest: object | undefined;
+    let ReadingAhead: new (name: string) => Adapter;
+    const readingAhead = (name: string) => new ReadingAhead(name);
 
     before(async () => {
       testDb = await createTestDatabase({ kind });
       core = createCore({ config: testConfig({ REFRESH_TOKEN_REUSE_GRACE: '0' }), database: testDb.database, logger: createLogger({ level: 'silent' }) });
-      AdapterClass = createAdapterClass({
+      const deps = {
         models: core.repositories.models,
         catalog: core.catalog,
         clientMetadata: new ClientMetadataMapper(),
@@ -40,7 +46,9 @@ for (const kind of availableKinds()) {
         grants: core.grants,
         refreshTokenReuseGraceSeconds: 0,
         tokenIds: core.tokenIds,
-      });
+      };
+      AdapterClass = createAdapterClass(deps);
+      ReadingAhead = createAdapterClass({ ...deps, prefetch: new RequestPrefetch(() => currentRequest) });
     });
 
     after(async () => testDb?.drop());
@@ -199,6 +207,80 @@ for (const kind of availableKinds()) {
       await adapter('ReplayDetection').upsert('replay-1', { jti: 'replay-1', iss: 'x' }, 60);
       const again = await adapter('ReplayDetection').upsert('replay-1', { jti: 'replay-1', iss: 'x' }, 60).catch((e: unknown) => e);
       expect(again).to.be.instanceOf(errors.InvalidRequest);
+    });
+
+    describe('reading a token\'s grant and session with it', () => {
+      const future = () => Math.floor(Date.now() / 1000) + 3600;
+      /** Statements `run` sends. */
+      const statementsOf = async (run: () => Promise<unknown>) => {
+        let count = 0;
+        const stop = countStatements(testDb.database.knex, () => (count += 1));
+        try {
+          await run();
+        } finally {
+          stop();
+        }
+        return count;
+      };
+      const seed = async (suffix: string, grantTtl = 3600, sessionTtl = 3600) => {
+        await adapter('Grant').upsert(`g-${suffix}`, { jti: `g-${suffix}`, accountId: 'a1', clientId: 'c1', exp: future() }, grantTtl);
+        await adapter('Session').upsert(`s-${suffix}`, { jti: `s-${suffix}`, uid: `u-${suffix}`, accountId: 'a1' }, sessionTtl);
+        for (const model of ['AccessToken', 'RefreshToken', 'AuthorizationCode']) {
+          await adapter(model).upsert(`${model}-${suffix}`, { jti: `${model}-${suffix}`, grantId: `g-${suffix}`, sessionUid: `u-${suffix}`, accountId: 'a1', clientId: 'c1' }, 600);
+        }
+      };
+      afterEach(() => (currentRequest = undefined));
+
+      for (const model of ['AccessToken', 'RefreshToken', 'AuthorizationCode']) {
+        it(`finds a ${model}, its grant and its session in one round trip; the two are served once, as stored`, async () => {
+          await seed(`${model}-one`);
+          const expectedGrant = await adapter('Grant').find(`g-${model}-one`);
+          const expectedSession = await adapter('Session').findByUid(`u-${model}-one`);
+          currentRequest = {};
+          let token: unknown;
+          expect(await statementsOf(async () => (token = await readingAhead(model).find(`${model}-${model}-one`)))).to.equal(1);
+          expect(token).to.deep.equal(await adapter(model).find(`${model}-${model}-one`));
+          let grant: unknown;
+          let session: unknown;
+          expect(await statementsOf(async () => (grant = await readingAhead('Grant').find(`g-${model}-one`)))).to.equal(0);
+          expect(await statementsOf(async () => (session = await readingAhead('Session').findByUid(`u-${model}-one`)))).to.equal(0);
+          expect(grant).to.deep.equal(expectedGrant);
+          expect(session).to.deep.equal(expectedSession);
+          // Once only: a second lookup goes to the database.
+          expect(await statementsOf(() => readingAhead('Grant').find(`g-${model}-one`))).to.equal(1);
+        });
+      }
+
+      it('forgets what it read ahead as soon as the request writes', async () => {
+        await seed('write');
+        currentRequest = {};
+        await readingAhead('AccessToken').find('AccessToken-write');
+        await readingAhead('Grant').upsert('g-write', { jti: 'g-write', accountId: 'a2', exp: future() }, 3600);
+        expect((await readingAhead('Grant').find('g-write'))?.accountId).to.equal('a2');
+        await readingAhead('RefreshToken').find('RefreshToken-write');
+        await readingAhead('RefreshToken').consume('RefreshToken-write');
+        expect(await statementsOf(() => readingAhead('Session').findByUid('u-write'))).to.equal(1);
+      });
+
+      it('keeps nothing for another request, nor outside one', async () => {
+        await seed('scope');
+        currentRequest = {};
+        await readingAhead('AccessToken').find('AccessToken-scope');
+        currentRequest = {};
+        expect(await statementsOf(() => readingAhead('Grant').find('g-scope'))).to.equal(1);
+        currentRequest = undefined;
+        expect(await statementsOf(() => readingAhead('AccessToken').find('AccessToken-scope'))).to.equal(1);
+        expect(await statementsOf(() => readingAhead('Grant').find('g-scope'))).to.equal(1);
+      });
+
+      it('never reads ahead an expired grant or session', async () => {
+        await seed('expired', 1, 1);
+        await testDb.database.knex('oidc_models').whereIn('id', ['g-expired']).orWhere({ model: 'Session', uid: 'u-expired' }).update({ expires_at: new Date(Date.now() - 1000) });
+        currentRequest = {};
+        expect(await readingAhead('AccessToken').find('AccessToken-expired')).to.include({ grantId: 'g-expired' });
+        expect(await readingAhead('Grant').find('g-expired')).to.equal(undefined);
+        expect(await readingAhead('Session').findByUid('u-expired')).to.equal(undefined);
+      });
     });
 
     it('destroys a row', async () => {
