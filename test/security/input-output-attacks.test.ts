@@ -2,6 +2,7 @@
 // no further), duplicated and overlong parameters, invalid UTF-8 and broken percent-encoding (400
 // invalid_request), never a 5xx; the error shapes; security headers on every response; CORS only
 // where a browser app needs it; request ids; and log lines that user input cannot forge.
+import net from 'node:net';
 import { Readable, Writable } from 'node:stream';
 
 import { expect } from 'chai';
@@ -69,6 +70,32 @@ describe('security: input and output', () => {
         duplex: 'half',
       } as RequestInit & { body: string });
       expectInvalidRequest(answer, 413);
+    });
+
+    it('a client that goes away in the middle of its body costs no server error', async () => {
+      const requestsByStatus = async () => {
+        const metric = await server.running.gatehouse.metrics.registry.getSingleMetric('gatehouse_http_requests_total')!.get();
+        const counts = new Map<string, number>();
+        for (const { labels, value } of metric.values) counts.set(String(labels.status), (counts.get(String(labels.status)) ?? 0) + value);
+        return counts;
+      };
+      const before = await requestsByStatus();
+      const { port } = new URL(server.issuer);
+      const socket = net.connect(Number(port), '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(`POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ngrant_type=client_cre`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      socket.destroy();
+      // The request is counted once it is answered (to nobody): wait for that, bounded.
+      let after = await requestsByStatus();
+      for (let i = 0; i < 50 && [...after.values()].reduce((a, b) => a + b, 0) === [...before.values()].reduce((a, b) => a + b, 0); i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        after = await requestsByStatus();
+      }
+      const grown = [...after].filter(([status, count]) => count > (before.get(status) ?? 0)).map(([status]) => status);
+      expect(grown).to.deep.equal(['400']);
+      // And the server still answers.
+      expectInvalidRequest(await postForm(`${server.issuer}/token`, 'grant_type=client_credentials&scope=%ZZ', auth()));
     });
 
     it('duplicated parameters → 400 invalid_request', async () => {
