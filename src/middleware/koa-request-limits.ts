@@ -5,6 +5,7 @@
 import type { Context, Middleware, Next } from 'koa';
 import getRawBody from 'raw-body';
 
+import { onlyWhen } from './koa-mounted.js';
 import { BadParameters, parseParameters } from './oauth-request.js';
 
 /** oidc-provider's endpoints (its default paths; Gatehouse does not change them). */
@@ -67,5 +68,5 @@ export default function requestLimits({ renderPage }: RequestLimitsOptions): Mid
     await next();
   };
 
-  return (ctx, next) => (OAUTH_PATH.test(ctx.path) ? checked(ctx, next) : next());
+  return onlyWhen((ctx) => OAUTH_PATH.test(ctx.path), checked);
 }

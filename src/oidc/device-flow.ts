@@ -6,7 +6,6 @@ import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
 import { onlyWhen } from '../middleware/koa-mounted.js';
-
 import { deviceMessagesFor, type DeviceMessages } from '../ui/device-messages.js';
 import type { ViewRenderer } from '../ui/views.js';
 

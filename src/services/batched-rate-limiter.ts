@@ -46,8 +46,7 @@ export class BatchedRateLimiter {
     if (!state || state.stored + state.pending + points > this.points / 2) return undefined;
     state.pending += points;
     this.scheduleFlush();
-    const consumed = state.stored + state.pending;
-    return new RateLimiterRes(this.points - consumed, state.resetsAt - now, consumed, false);
+    return this.answer(state, now);
   }
 
   /** get's answer when it is known in process, with no promise; undefined when the store must be asked. */
@@ -55,6 +54,11 @@ export class BatchedRateLimiter {
     const now = Date.now();
     const state = this.fresh(String(key), now);
     if (!state || state.stored + state.pending > this.points / 2) return undefined;
+    return this.answer(state, now);
+  }
+
+  /** The store's kind of answer, from what is counted for a key here. */
+  private answer(state: KeyState, now: number): RateLimiterRes {
     const consumed = state.stored + state.pending;
     return new RateLimiterRes(this.points - consumed, state.resetsAt - now, consumed, false);
   }
