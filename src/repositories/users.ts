@@ -13,6 +13,8 @@ export interface UserRecord {
   profile: Record<string, unknown>;
   passwordHash: string | null;
   disabled: boolean;
+  /** A TOTP second factor is enrolled: a password alone does not sign this user in. */
+  twoStepEnrolled: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -52,6 +54,8 @@ interface UserRow {
   profile: Record<string, unknown>;
   password_hash: string | null;
   disabled: boolean;
+  totp_secret_sealed: string | null;
+  totp_secret_kek_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -153,6 +157,8 @@ function toRecord(row: UserRow): UserRecord {
     profile: row.profile,
     passwordHash: row.password_hash,
     disabled: row.disabled,
+    // The same test as TwoStepRepository.state: a sealed secret and the KEK it is sealed under.
+    twoStepEnrolled: Boolean(row.totp_secret_sealed && row.totp_secret_kek_id),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -114,10 +114,18 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
     return { scopes, apis };
   };
 
-  const finish = async (ctx: Context, result: InteractionResults, merge: boolean) => {
-    const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+  /**
+   * Records the result on the interaction this request already read (and whose session it checked)
+   * and sends the browser back to the authorization endpoint. This is what oidc-provider's
+   * interactionResult does, without reading the interaction and its session a second time.
+   */
+  const finish = async (ctx: Context, details: Details, result: InteractionResults, merge: boolean) => {
+    // As if it had been read again now: one that expired while the password was checked is gone.
+    if (details.exp <= Math.floor(Date.now() / 1000)) throw new errors.SessionNotFound('interaction session expired');
+    details.result = merge && !('error' in result) ? { ...details.lastSubmission, ...result } : result;
+    await details.persist();
     ctx.status = 303;
-    ctx.redirect(redirectTo);
+    ctx.redirect(details.returnTo);
   };
 
   const requireCsrf = (ctx: Context, uid: string) => {
@@ -155,7 +163,7 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
     if (details.prompt.name === 'consent' && details.params.client_id === ACCOUNT_CLIENT_ID) {
       // The account page is Gatehouse's own: signing in to it needs no consent.
       const { grantId } = await grantRequested(details);
-      await finish(ctx, { consent: { grantId } }, true);
+      await finish(ctx, details, { consent: { grantId } }, true);
       return;
     }
     if (details.prompt.name === 'consent') {
@@ -204,14 +212,15 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
       await renderLogin(ctx, details, textsFor(ctx, details).invalidCredentials, login);
       return;
     }
-    await deps.throttle.recordSuccess(login, ctx.ip);
-    if (await deps.twoStep.isEnabled(user.id)) {
+    await deps.throttle.recordSuccess(login, ctx.ip, verdict);
+    // The user row read for the password says whether a second factor is enrolled.
+    if (user.twoStepEnrolled) {
       deps.audit.record({ type: 'login.password_verified', outcome: 'success', clientId: String(details.params.client_id), userId: user.id, ...requestFacts(ctx) });
       await renderSecondStep(ctx, details, deps.pendingLogins.issue(details.uid, user.id));
       return;
     }
     deps.audit.record({ type: 'login.success', outcome: 'success', clientId: String(details.params.client_id), userId: user.id, ...requestFacts(ctx), details: { amr: ['pwd'] } });
-    await finish(ctx, { login: { accountId: user.id, amr: ['pwd'], acr: ACR_PASSWORD } }, false);
+    await finish(ctx, details, { login: { accountId: user.id, amr: ['pwd'], acr: ACR_PASSWORD } }, false);
   });
 
   router.post('/interaction/:uid/two-step', parseForm, async (ctx) => {
@@ -239,11 +248,11 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
       await renderSecondStep(ctx, details, String(body.pending), t.invalidCode);
       return;
     }
-    await deps.throttle.recordSuccess(throttleKey, ctx.ip);
+    await deps.throttle.recordSuccess(throttleKey, ctx.ip, verdict);
     // RFC 8176: a recovery code is a second factor but no registered method name fits it.
     const amr = factor === 'totp' ? ['pwd', 'otp', 'mfa'] : ['pwd', 'mfa'];
     deps.audit.record({ type: 'login.success', outcome: 'success', clientId: String(details.params.client_id), userId, ...requestFacts(ctx), details: { amr, second_factor: factor } });
-    await finish(ctx, { login: { accountId: userId, amr, acr: ACR_TWO_STEP } }, false);
+    await finish(ctx, details, { login: { accountId: userId, amr, acr: ACR_TWO_STEP } }, false);
   });
 
   /** Adds what the consent prompt asks for to the interaction's grant and saves it. */
@@ -280,7 +289,7 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
       ...requestFacts(ctx),
       details: { scopes: [...(promptDetails.missingOIDCScope ?? []), ...Object.values(promptDetails.missingResourceScopes ?? {}).flat()] },
     });
-    await finish(ctx, { consent: { grantId } }, true);
+    await finish(ctx, details, { consent: { grantId } }, true);
   });
 
   router.post('/interaction/:uid/abort', parseForm, async (ctx) => {
@@ -294,7 +303,7 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
       userId: details.session?.accountId ?? null,
       ...requestFacts(ctx),
     });
-    await finish(ctx, { error: 'access_denied', error_description: 'End-User denied the request' }, false);
+    await finish(ctx, details, { error: 'access_denied', error_description: 'End-User denied the request' }, false);
   });
 
   return router;

@@ -8,7 +8,10 @@ import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible'
 import type { LoginThrottleConfig } from '../config/config.js';
 import type { RateLimitStore } from '../repositories/rate-limit-store.js';
 
-export type ThrottleVerdict = { blocked: false; delayMs: number } | { blocked: true; retryAfterSeconds: number };
+export type ThrottleVerdict =
+  /** `pairFailures`: failures counted for this account from this address when the check was made. */
+  | { blocked: false; delayMs: number; pairFailures: number }
+  | { blocked: true; retryAfterSeconds: number };
 
 const MAX_DELAY_MS = 4000;
 const BASE_DELAY_MS = 250;
@@ -41,7 +44,7 @@ export class LoginThrottle {
     if (retryMs > 0) return { blocked: true, retryAfterSeconds: Math.max(1, Math.ceil(retryMs / 1000)) };
     const failures = Math.max(pair?.consumedPoints ?? 0, byAccount?.consumedPoints ?? 0);
     const over = failures - this.policy.delayAfter;
-    return { blocked: false, delayMs: over < 0 ? 0 : Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** over) };
+    return { blocked: false, delayMs: over < 0 ? 0 : Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** over), pairFailures: pair?.consumedPoints ?? 0 };
   }
 
   async recordFailure(account: string, ip: string): Promise<void> {
@@ -53,8 +56,12 @@ export class LoginThrottle {
     await Promise.all([count(this.perPair, keys.pair), count(this.perAccount, keys.account), count(this.perIp, keys.ip)]);
   }
 
-  /** The user proved who they are from this address: their failures from here are forgotten. */
-  async recordSuccess(account: string, ip: string): Promise<void> {
+  /**
+   * The user proved who they are from this address: their failures from here are forgotten. With none
+   * counted at the check there is nothing to forget (a failure racing in since then stays counted).
+   */
+  async recordSuccess(account: string, ip: string, checked: { pairFailures: number }): Promise<void> {
+    if (checked.pairFailures === 0) return;
     await this.perPair.delete(this.keys(account, ip).pair);
   }
 
