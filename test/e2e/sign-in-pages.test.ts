@@ -1,5 +1,7 @@
 // The sign-in pages as a browser sees them over HTTP: headers, the texts and their language, what
 // the consent page says about the client and its APIs, escaping of hostile input, and CSRF.
+import { createHash } from 'node:crypto';
+
 import { expect } from 'chai';
 
 import { FormBrowser, formAction, hiddenField } from '../helpers/browser.js';
@@ -61,6 +63,20 @@ describe('sign-in pages: headers, texts, languages, branding and escaping', func
     // Nothing is loaded from another host but the client's own registered logo.
     const sources = [...page.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!).filter((u) => /^https?:/.test(u));
     expect(sources.filter((u) => !u.startsWith('https://timesheets.example.com/'))).to.deep.equal([]);
+  });
+
+  it("lets oidc-provider's self-submitting form_post page run: the hash of its inline script is in the CSP", async () => {
+    const app = await relyingParty(server.issuer, clientId, clientSecret);
+    // No session and prompt=none: the error goes back to the client as a form that submits itself.
+    const start = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid', extra: { response_mode: 'form_post', prompt: 'none' } });
+    const page = await new FormBrowser().get(start.url.toString());
+    // oidc-provider answers an error sent by form_post with 400.
+    expect(page.status).to.equal(400);
+    expect(page.body).to.include('name="error" value="login_required"').and.include(`action="${REDIRECT}"`);
+    const script = /<script>([\s\S]*?)<\/script>/.exec(page.body)![1]!;
+    const scriptSrc = /script-src ([^;]+)/.exec(page.headers.get('content-security-policy')!)![1]!;
+    expect(scriptSrc.split(' ')).to.include(`'sha256-${createHash('sha256').update(script).digest('base64')}'`);
+    expect(page.headers.get('content-security-policy')).to.include("frame-ancestors 'none'").and.include("default-src 'none'");
   });
 
   it('shows the client name, logo, policy and terms links, and the configured brand', async () => {
