@@ -242,6 +242,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
       { path: '/.well-known/oauth-authorization-server', route: 'discovery' },
     ],
     maxAgeMs: 1000,
+    origin: new URL(config.issuer).origin,
   });
   keyRing.onReload(() => documents.invalidate());
   provider.use(documents.middleware);

@@ -3,7 +3,9 @@
 // the layers in front of it cost several times what writing the bytes does. A full response is
 // captured the first time, then replayed (body and headers) until the keys change or it is a
 // few seconds old. Requests that could be answered differently (a query, an Origin, conditional
-// headers, other methods) always take the full path.
+// headers, other methods) always take the full path. So do requests addressed to another host:
+// oidc-provider writes the endpoint URLs of the discovery document from the request's own host, and
+// a document made for a forged Host header must never be replayed to anyone else.
 import type { Context, Middleware, Next } from 'koa';
 
 export interface PublicDocument {
@@ -21,8 +23,10 @@ interface Captured {
 // Set by the layers in front of this one on every response, or specific to one response.
 const NOT_REPLAYED = new Set(['x-request-id', 'content-length', 'date', 'connection', 'keep-alive', 'set-cookie']);
 
-function isPlainRead(ctx: Context): boolean {
+function isPlainRead(ctx: Context, origin: string): boolean {
   if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return false;
+  // Scheme and host as the request states them (behind a trusted proxy, as the proxy forwards them).
+  if (`${ctx.protocol}://${ctx.host}` !== origin) return false;
   if (ctx.querystring) return false;
   const headers = ctx.headers;
   return !headers.origin && !headers['if-none-match'] && !headers['if-modified-since'];
@@ -34,7 +38,8 @@ export interface PublicDocumentCache {
   invalidate(): void;
 }
 
-export function publicDocumentCache({ documents, maxAgeMs }: { documents: PublicDocument[]; maxAgeMs: number }): PublicDocumentCache {
+/** `origin`: the issuer's (scheme, host and port); only requests addressed to it are answered from memory. */
+export function publicDocumentCache({ documents, maxAgeMs, origin }: { documents: PublicDocument[]; maxAgeMs: number; origin: string }): PublicDocumentCache {
   const routes = new Map(documents.map((d) => [d.path, d.route]));
   const captured = new Map<string, Captured>();
   // Bumped on invalidation, so a response computed before a key change is never stored after it.
@@ -61,7 +66,7 @@ export function publicDocumentCache({ documents, maxAgeMs }: { documents: Public
   };
   const middleware: Middleware = (ctx, next) => {
     const route = routes.get(ctx.path);
-    return route === undefined || !isPlainRead(ctx) ? next() : serve(ctx, next, route);
+    return route === undefined || !isPlainRead(ctx, origin) ? next() : serve(ctx, next, route);
   };
 
   return {
