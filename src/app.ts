@@ -13,6 +13,7 @@ import { GatehouseMetrics } from './metrics/metrics.js';
 import { recordProviderEvents } from './metrics/provider-events.js';
 import accessLog from './middleware/koa-access-log.js';
 import authorizationErrorConformance from './middleware/koa-authorization-error-conformance.js';
+import { canonicalPaths } from './middleware/koa-canonical-paths.js';
 import corsPolicy from './middleware/koa-cors-policy.js';
 import databaseUnavailable, { flagDatabaseOutages } from './middleware/koa-database-unavailable.js';
 import httpMetrics from './middleware/koa-http-metrics.js';
@@ -253,6 +254,8 @@ export async function createApp({ config, database, logger }: { config: Config; 
     ctx.status = status;
   };
   provider.use(errorNormaliser({ logger, renderPage: errorPage }));
+  // Before every layer that recognises an endpoint by its path: each endpoint answers at that path only.
+  provider.use(canonicalPaths());
   provider.use(requestLimits({ renderPage: errorPage }));
   provider.use(postOnly());
   provider.use(
