@@ -6,6 +6,7 @@ import type { Context, Middleware, Next } from 'koa';
 import getRawBody from 'raw-body';
 
 import { onlyWhen } from './koa-mounted.js';
+import { unstorable } from '../schemas/parse.js';
 import { BadParameters, parseParameters } from './oauth-request.js';
 
 /** oidc-provider's endpoints (its default paths; Gatehouse does not change them). */
@@ -20,6 +21,18 @@ const INCOMPLETE = new Set(['request.aborted', 'request.size.invalid']);
 const readBody = (ctx: Context): Promise<Buffer> => getRawBody(ctx.req, { limit: MAX_BODY_BYTES, length: ctx.request.length });
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** An escape in JSON text may spell a lone surrogate (the UTF-8 text itself cannot hold one). */
+function refuseUnstorableJson(text: string): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return; // oidc-provider answers a body that is not JSON
+  }
+  const bad = unstorable(parsed);
+  if (bad) throw new BadParameters(`the body ${bad.message}`);
+}
 
 export interface RequestLimitsOptions {
   /** The error page for a browser at the authorization endpoint. */
@@ -51,8 +64,9 @@ export default function requestLimits({ renderPage }: RequestLimitsOptions): Mid
         if (form || json) {
           const text = utf8.decode(await readBody(ctx));
           if (form) ctx.state.oauthParams = parseParameters(text);
-          // Postgres text and jsonb cannot hold NUL: refuse it here rather than fail later.
+          // Postgres text and jsonb cannot hold NUL or a lone surrogate: refuse them here rather than fail later.
           else if (text.includes('\u0000') || text.includes('\\u0000')) throw new BadParameters('the body must not contain NUL characters');
+          else if (text.includes('\\u')) refuseUnstorableJson(text);
           ctx.request.body = text;
         }
       }

@@ -3,7 +3,6 @@
 // sign-in. Signing in goes through the authorization endpoint as the built-in account client.
 import { createHash, randomBytes } from 'node:crypto';
 
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
@@ -19,6 +18,7 @@ import type { UserAccessService } from '../services/user-access.js';
 import type { UserService } from '../services/users.js';
 import type { CsrfTokens } from '../ui/csrf.js';
 import type { Messages } from '../ui/messages.js';
+import { formBody } from '../ui/form-body.js';
 import type { ViewRenderer } from '../ui/views.js';
 import { requestFacts } from './request-facts.js';
 
@@ -51,7 +51,7 @@ class FormRejected extends Error {}
 export function createAccountRouter(deps: AccountRouteDependencies): Router {
   const { provider, views, csrf } = deps;
   const router = new Router();
-  const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  const parseForm = formBody();
   const origin = new URL(deps.issuer).origin;
 
   const textsFor = (ctx: Context): Messages => views.messages(ctx.query.ui_locales, (languages) => ctx.acceptsLanguages(languages));

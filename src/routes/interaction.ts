@@ -1,5 +1,4 @@
 // The sign-in pages oidc-provider sends users to: login and consent for one interaction.
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { errors, type default as Provider, type InteractionResults } from 'oidc-provider';
@@ -16,6 +15,7 @@ import { ACR_PASSWORD, ACR_TWO_STEP } from '../oidc/authentication-context.js';
 import type { CsrfTokens } from '../ui/csrf.js';
 import type { Messages } from '../ui/messages.js';
 import type { PendingLogins } from '../ui/pending-login.js';
+import { formBody } from '../ui/form-body.js';
 import type { ViewRenderer } from '../ui/views.js';
 import { requestFacts } from './request-facts.js';
 
@@ -47,7 +47,7 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 export function createInteractionRouter(deps: InteractionRouteDependencies): Router {
   const { provider, views, csrf } = deps;
   const router = new Router();
-  const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  const parseForm = formBody();
   /** The page's language: the request's ui_locales, else the browser's. */
   const textsFor = (ctx: Context, details?: Details): Messages => views.messages(details?.params.ui_locales, (languages) => ctx.acceptsLanguages(languages));
 
