@@ -2,6 +2,8 @@
 // - no client authentication at all → 401 invalid_client with WWW-Authenticate (not 400 invalid_request);
 // - a grant type the client is not registered for → unauthorized_client (not invalid_request).
 // Matched on the library's exact descriptions; a test fails if an upgrade changes them.
+// Also: token responses carry Pragma: no-cache beside Cache-Control: no-store (RFC 6749 §5.1, a MUST
+// oidc-provider leaves out).
 import type { Middleware } from 'koa';
 
 interface Correction {
@@ -22,6 +24,7 @@ export default function oauthErrorConformance({ issuer }: { issuer: string }): M
   return async (ctx, next) => {
     await next();
     const route = (ctx as { oidc?: { route?: string } }).oidc?.route;
+    if (route === 'token') ctx.set('Pragma', 'no-cache');
     if (!route || !CLIENT_AUTHENTICATED_ROUTES.has(route) || ctx.status < 400) return;
     const body = ctx.body as { error?: string; error_description?: string } | undefined;
     const correction = body?.error_description ? CORRECTIONS.get(body.error_description) : undefined;

@@ -223,6 +223,10 @@ describe('security: input and output', () => {
       for (const name of ['token', 'token error', 'introspection', '413']) {
         expect(answers.find(([n]) => n === name)![1].headers.get('cache-control'), name).to.equal('no-store');
       }
+      // RFC 6749 §5.1: the token response also carries Pragma: no-cache.
+      for (const name of ['token', 'token error']) {
+        expect(answers.find(([n]) => n === name)![1].headers.get('pragma'), name).to.equal('no-cache');
+      }
     });
   });
 
