@@ -25,6 +25,7 @@ import oauthErrorConformance from './middleware/koa-oauth-error-conformance.js';
 import rateLimit from './middleware/koa-rate-limit.js';
 import registrationResponse from './middleware/koa-registration-response.js';
 import { mountedAt } from './middleware/koa-mounted.js';
+import postAsGet from './middleware/koa-post-as-get.js';
 import postOnly from './middleware/koa-post-only.js';
 import { publicDocumentCache } from './middleware/koa-public-document-cache.js';
 import requestLimits from './middleware/koa-request-limits.js';
@@ -257,6 +258,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
   // Before every layer that recognises an endpoint by its path: each endpoint answers at that path only.
   provider.use(canonicalPaths());
   provider.use(requestLimits({ renderPage: errorPage }));
+  provider.use(postAsGet());
   provider.use(postOnly());
   provider.use(
     rateLimit({
