@@ -31,6 +31,7 @@ import { publicDocumentCache } from './middleware/koa-public-document-cache.js';
 import requestLimits from './middleware/koa-request-limits.js';
 import requestId from './middleware/koa-request-id.js';
 import securityHeaders from './middleware/koa-security-headers.js';
+import tokenResourceCheck from './middleware/koa-token-resource-check.js';
 import { createAdapterClass } from './oidc/adapter.js';
 import { AccessTokenVerifier } from './oidc/access-token-verifier.js';
 import { withDatabaseAvailability } from './oidc/availability.js';
@@ -285,6 +286,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
     }),
   );
   provider.use(corsPolicy({ registeredOrigins: () => catalog.redirectOrigins() }));
+  provider.use(tokenResourceCheck({ catalog }));
   provider.use(oauthErrorConformance({ issuer: config.issuer }));
   provider.use(authorizationErrorConformance());
   if (config.dynamicRegistration !== 'off') {

@@ -159,6 +159,23 @@ describe('authorization code flow with PKCE, refresh tokens and revocation', () 
     expect((later as oidc.ResponseBodyError).error).to.equal('invalid_grant');
   });
 
+  it('refuses an unknown resource at code exchange and refresh without using up the code or the refresh token', async () => {
+    const typo = `${API}/`;
+    const start = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid offline_access orders:read', resource: API, prompt: 'consent' });
+    const { callback } = await signIn(new FormBrowser(), start.url, REDIRECT);
+    const checks = { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce };
+    const refused = async (attempt: Promise<unknown>) => {
+      const error = (await attempt.then(() => undefined, (e: unknown) => e)) as { error?: string } | undefined;
+      expect(error?.error).to.equal('invalid_target');
+    };
+    await refused(oidc.authorizationCodeGrant(app, callback, checks, { resource: typo }));
+    const tokens = await oidc.authorizationCodeGrant(app, callback, checks);
+    await refused(oidc.refreshTokenGrant(app, tokens.refresh_token!, { resource: typo }));
+    const refreshed = await oidc.refreshTokenGrant(app, tokens.refresh_token!);
+    expect(refreshed.access_token).to.be.a('string');
+    expect(await oidc.tokenIntrospection(api, refreshed.access_token)).to.include({ active: true });
+  });
+
   it('revoking the refresh token (RFC 7009) makes its access token inactive', async () => {
     const { tokens } = await codeFlow();
     expect((await oidc.tokenIntrospection(api, tokens.access_token)).active).to.equal(true);
