@@ -10,6 +10,7 @@ import { httpsUrlSchema } from '../schemas/uris.js';
 import { generateClientSecret } from '../services/client-secrets.js';
 import { DEFAULT_OIDC_SCOPES } from '../services/clients.js';
 import { randomAlphanumeric } from '../services/random-id.js';
+import { namesInternalAddress } from './internal-address.js';
 import { API_SCOPES_PROPERTY } from '../services/registered-clients.js';
 
 export const REGISTRATION_PATH = '/reg';
@@ -61,6 +62,17 @@ export function validateRegistrationMetadata(ctx: KoaContextWithOIDC | undefined
   // Gatehouse would call it: https only for clients nobody has verified (no loopback, no plain http).
   if (metadata.backchannel_logout_uri !== undefined && !httpsUrlSchema.safeParse(metadata.backchannel_logout_uri).success) {
     throw new errors.InvalidClientMetadata('backchannel_logout_uri: must be an https URL without a fragment');
+  }
+  // Only public subject identifiers are offered: oidc-provider would still fetch this URL on registration.
+  if (metadata.sector_identifier_uri !== undefined) {
+    throw new errors.InvalidClientMetadata('sector_identifier_uri: pairwise subject identifiers are not offered (subject_types_supported is public)');
+  }
+  // URLs Gatehouse itself requests for this client: never at this machine or a private network.
+  for (const name of ['jwks_uri', 'backchannel_logout_uri'] as const) {
+    const value = metadata[name];
+    if (typeof value === 'string' && namesInternalAddress(value)) {
+      throw new errors.InvalidClientMetadata(`${name}: must not point at a loopback, link-local or private address`);
+    }
   }
   const scope = metadata.scope === undefined ? undefined : String(metadata.scope);
   const result = createClientSchema.safeParse({

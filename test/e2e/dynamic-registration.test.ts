@@ -2,6 +2,8 @@
 // initial access tokens. Metadata passes the admin API's rules (invalid_redirect_uri /
 // invalid_client_metadata); secrets are stored only as hashes and never read back; registered
 // clients are marked and their consent page says the operator has not verified them.
+import net from 'node:net';
+
 import { expect } from 'chai';
 import * as oidc from 'openid-client';
 
@@ -155,6 +157,41 @@ describe('dynamic client registration', function () {
         expect(response.body.error_description).to.be.a('string');
       }
       expect(await clientCount()).to.equal(before);
+    });
+
+    it('sends no request to an address of its own choosing for a client nobody verified (no server-side request forgery)', async () => {
+      const before = await clientCount();
+      let connections = 0;
+      const listener = net.createServer((socket) => {
+        connections += 1;
+        socket.destroy();
+      });
+      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', () => resolve()));
+      const port = (listener.address() as net.AddressInfo).port;
+      try {
+        const cases: Json[] = [
+          { sector_identifier_uri: `https://127.0.0.1:${port}/sector` },
+          { sector_identifier_uri: 'https://app.example.com/sector.json' },
+          { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `https://127.0.0.1:${port}/jwks` },
+          { backchannel_logout_uri: `https://127.0.0.1:${port}/logout` },
+          { backchannel_logout_uri: 'https://[::1]/logout' },
+          { backchannel_logout_uri: 'https://[::ffff:7f00:1]/logout' },
+          { backchannel_logout_uri: 'https://10.1.2.3/logout' },
+          { backchannel_logout_uri: 'https://169.254.169.254/latest/meta-data' },
+          { backchannel_logout_uri: 'https://localhost/logout' },
+        ];
+        for (const change of cases) {
+          const response = await register(server, webMetadata(change));
+          expect(response.status, JSON.stringify(change)).to.equal(400);
+          expect(response.body.error, JSON.stringify(change)).to.equal('invalid_client_metadata');
+        }
+        expect(connections).to.equal(0);
+        expect(await clientCount()).to.equal(before);
+        // A public host is fine.
+        expect((await register(server, webMetadata({ backchannel_logout_uri: 'https://app.example.com/logout' }))).status).to.equal(201);
+      } finally {
+        listener.close();
+      }
     });
 
     it('RFC 7592: reads its registration without any secret, updates it, and deletes it', async () => {

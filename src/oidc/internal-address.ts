@@ -1,0 +1,34 @@
+// Whether a URL names this machine or a private network by its address (or as localhost): a
+// client nobody has verified must not have Gatehouse send requests there (server-side request
+// forgery). A name that resolves to such an address is not caught here.
+import { BlockList, isIP } from 'node:net';
+
+const internal = new BlockList();
+for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['198.18.0.0', 15]] as const) {
+  internal.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) internal.addSubnet(network, prefix, 'ipv6');
+
+export function namesInternalAddress(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const address = host.startsWith('[') ? host.slice(1, -1) : host;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (family === 6) {
+    // An IPv4 address written as IPv6 (::ffff:127.0.0.1) is the IPv4 address.
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address)?.[1] ?? /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(address)?.slice(1);
+    if (typeof mapped === 'string') return internal.check(mapped, 'ipv4');
+    if (Array.isArray(mapped)) {
+      const [high, low] = mapped.map((part) => Number.parseInt(part, 16)) as [number, number];
+      return internal.check(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`, 'ipv4');
+    }
+    return internal.check(address, 'ipv6');
+  }
+  return internal.check(address, 'ipv4');
+}
