@@ -7,7 +7,7 @@ import type { ConsentRepository } from '../repositories/consents.js';
 import type { AuditLog } from '../services/audit-log.js';
 import type { Catalog } from '../services/catalog.js';
 import type { Logger } from '../services/logger.js';
-import { sleep, type LoginThrottle } from '../services/login-throttle.js';
+import { sleep, throttleAccount, type LoginThrottle } from '../services/login-throttle.js';
 import type { TwoStepService } from '../services/two-step.js';
 import type { UserService } from '../services/users.js';
 import { ACCOUNT_CLIENT_ID } from '../oidc/account-client.js';
@@ -191,7 +191,9 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
     const body = ctx.request.body as Record<string, unknown>;
     const login = typeof body.login === 'string' ? body.login.slice(0, 254) : '';
     const password = typeof body.password === 'string' ? body.password : '';
-    const verdict = await deps.throttle.check(login, ctx.ip);
+    const named = login ? await deps.users.findForSignIn(login) : undefined;
+    const account = throttleAccount(login, named);
+    const verdict = await deps.throttle.check(account, ctx.ip);
     if (verdict.blocked) {
       deps.audit.record({ type: 'login.throttled', outcome: 'failure', clientId: String(details.params.client_id), ...requestFacts(ctx), details: { retry_after: verdict.retryAfterSeconds } });
       ctx.set('Retry-After', String(verdict.retryAfterSeconds));
@@ -199,9 +201,9 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
       return;
     }
     if (verdict.delayMs) await sleep(verdict.delayMs);
-    const user = login && password ? await deps.users.authenticate(login, password) : undefined;
+    const user = login && password ? await deps.users.verifySignIn(named, password) : undefined;
     if (!user) {
-      await deps.throttle.recordFailure(login, ctx.ip);
+      await deps.throttle.recordFailure(account, ctx.ip);
       deps.audit.record({
         type: 'login.failure',
         outcome: 'failure',
@@ -212,7 +214,7 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
       await renderLogin(ctx, details, textsFor(ctx, details).invalidCredentials, login);
       return;
     }
-    await deps.throttle.recordSuccess(login, ctx.ip, verdict);
+    await deps.throttle.recordSuccess(account, ctx.ip, verdict);
     // The user row read for the password says whether a second factor is enrolled.
     if (user.twoStepEnrolled) {
       deps.audit.record({ type: 'login.password_verified', outcome: 'success', clientId: String(details.params.client_id), userId: user.id, ...requestFacts(ctx) });

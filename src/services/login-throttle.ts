@@ -72,4 +72,10 @@ export class LoginThrottle {
   }
 }
 
+/**
+ * The name failures are counted under: the account itself when the login names one (so its username
+ * and its email share one budget), else what was typed.
+ */
+export const throttleAccount = (login: string, user: { id: string } | undefined): string => (user ? `user:${user.id}` : login);
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -158,9 +158,14 @@ export class UserService {
    * The user for a login and password, or undefined. Unknown users cost one verification against
    * a dummy hash, so the answer takes the same time either way; outdated hashes are upgraded.
    */
-  async authenticate(login: string, password: string): Promise<UserRecord | undefined> {
+  /** The user a sign-in form's login names (username or email, any case), if any. */
+  async findForSignIn(login: string): Promise<UserRecord | undefined> {
+    return login.length <= 254 ? this.deps.users.findByLogin(login.trim()) : undefined;
+  }
+
+  /** `user` if `password` is theirs; as slow for no user or a disabled one (no enumeration by timing). */
+  async verifySignIn(user: UserRecord | undefined, password: string): Promise<UserRecord | undefined> {
     const { users, passwords } = this.deps;
-    const user = login.length <= 254 ? await users.findByLogin(login.trim()) : undefined;
     if (!user?.passwordHash || user.disabled) {
       await passwords.verifyDummy(password);
       return undefined;
@@ -170,6 +175,10 @@ export class UserService {
       await users.updatePasswordHash(user.id, await passwords.hash(password));
     }
     return user;
+  }
+
+  async authenticate(login: string, password: string): Promise<UserRecord | undefined> {
+    return this.verifySignIn(await this.findForSignIn(login), password);
   }
 
   /**

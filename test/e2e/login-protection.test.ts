@@ -78,6 +78,18 @@ describe('login protection: enumeration, brute force, password rules', function 
     expect(next.headers.get('retry-after')).to.match(/^\d+$/);
   });
 
+  it('counts failures against the account whichever way it is named: username, email, any case', async () => {
+    await createUser(server.core, 'erin');
+    const ip = '198.51.100.70';
+    expect((await attempt('erin', 'guessing', ip)).status).to.equal(200);
+    expect((await attempt('erin@example.com', 'guessing', ip)).status).to.equal(200);
+    expect((await attempt('ERIN@example.com', 'guessing', ip)).status).to.equal(200);
+    // Three for this account from this address, however they were typed: the pair is blocked.
+    expect((await attempt('erin', PASSWORD, ip)).status).to.equal(429);
+    expect((await attempt('erin@example.com', PASSWORD, ip)).status).to.equal(429);
+    expect((await attempt('erin@example.com', PASSWORD, '192.0.2.70')).status).to.equal(303);
+  });
+
   it('blocks an address that tries many accounts', async () => {
     const ip = '198.51.100.99';
     const answers: number[] = [];
