@@ -28,6 +28,8 @@ export interface AdapterDependencies {
   tokenIds: TokenIdSealer;
   /** Reads a token's grant and session along with it, for the rest of the request (one round trip instead of three). */
   prefetch?: RequestPrefetch;
+  /** The oidc-provider route of the request being served, if any (the reuse grace applies at the token endpoint only). */
+  currentRoute?: () => string | undefined;
 }
 
 /** Models whose second redemption is an attack (RFC 9700 §4.5, §4.14): the grant is revoked. */
@@ -192,8 +194,9 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
       if (row.consumed_at) {
         const graceMs = deps.refreshTokenReuseGraceSeconds * 1000;
         // A refresh token reused within the grace window is a benign concurrent refresh: let it reach
-        // the atomic consume, which refuses it without revoking the grant.
-        const inGrace = this.name === 'RefreshToken' && Date.now() - row.consumed_at.getTime() <= graceMs;
+        // the atomic consume, which refuses it without revoking the grant. Anywhere but the token
+        // endpoint (introspection, revocation) it is what it is: used (RFC 7662 §2.2 active: false).
+        const inGrace = this.name === 'RefreshToken' && deps.currentRoute?.() === 'token' && Date.now() - row.consumed_at.getTime() <= graceMs;
         if (!inGrace) payload.consumed = epoch(row.consumed_at);
       }
       return payload;

@@ -146,6 +146,8 @@ describe('authorization code flow with PKCE, refresh tokens and revocation', () 
     expect((await oidc.tokenIntrospection(api, refreshed.access_token)).active).to.equal(true);
     const introspectedRt = await oidc.tokenIntrospection(app, refreshed.refresh_token!);
     expect(introspectedRt.active).to.equal(true);
+    // The rotated one is used up at once, also within the reuse grace window (RFC 7662 §2.2).
+    expect(await oidc.tokenIntrospection(app, first)).to.deep.equal({ active: false });
 
     // Past the grace window, the old refresh token is a stolen one.
     await new Promise((resolve) => setTimeout(resolve, (server.config.refreshTokenReuseGraceSeconds + 1) * 1000));
