@@ -5,30 +5,33 @@
 // Only "does this API exist" is decided here; which APIs a client may use is for after it has
 // authenticated, where oidc-provider asks (a request that gets that far and fails there still
 // burns its token; it is one a client could never have made succeed).
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 
 import type { Catalog } from '../services/catalog.js';
 import { onlyWhen } from './koa-mounted.js';
 
 const GRANTS_THAT_CONSUME = new Set(['authorization_code', 'refresh_token']);
 
+/** The resources a code exchange or refresh names (the request-limits layer in front read the body). */
+function resourcesToCheck(ctx: Context): string[] | undefined {
+  if (ctx.method !== 'POST' || ctx.path !== '/token') return undefined;
+  const params = ctx.state.oauthParams as Map<string, string[]> | undefined;
+  const grantType = params?.get('grant_type')?.[0];
+  return grantType && GRANTS_THAT_CONSUME.has(grantType) ? params!.get('resource') : undefined;
+}
+
 export default function tokenResourceCheck({ catalog }: { catalog: Pick<Catalog, 'api'> }): Middleware {
+  // Everything else on the token endpoint (client credentials above all) passes without an async frame.
   return onlyWhen(
-    (ctx) => ctx.method === 'POST' && ctx.path === '/token',
+    (ctx) => resourcesToCheck(ctx) !== undefined,
     async (ctx, next) => {
-      // Read and checked by the request-limits layer in front.
-      const params = ctx.state.oauthParams as Map<string, string[]> | undefined;
-      const grantType = params?.get('grant_type')?.[0];
-      const resources = params?.get('resource');
-      if (grantType && resources && GRANTS_THAT_CONSUME.has(grantType)) {
-        for (const resource of resources) {
-          if (!(await catalog.api(resource))) {
-            ctx.status = 400;
-            ctx.set('Cache-Control', 'no-store');
-            ctx.set('Pragma', 'no-cache');
-            ctx.body = { error: 'invalid_target', error_description: 'unknown resource (API identifier)' };
-            return;
-          }
+      for (const resource of resourcesToCheck(ctx)!) {
+        if (!(await catalog.api(resource))) {
+          ctx.status = 400;
+          ctx.set('Cache-Control', 'no-store');
+          ctx.set('Pragma', 'no-cache');
+          ctx.body = { error: 'invalid_target', error_description: 'unknown resource (API identifier)' };
+          return;
         }
       }
       await next();

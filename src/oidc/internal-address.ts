@@ -20,15 +20,6 @@ export function namesInternalAddress(url: string): boolean {
   const address = host.startsWith('[') ? host.slice(1, -1) : host;
   const family = isIP(address);
   if (family === 0) return false;
-  if (family === 6) {
-    // An IPv4 address written as IPv6 (::ffff:127.0.0.1) is the IPv4 address.
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address)?.[1] ?? /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(address)?.slice(1);
-    if (typeof mapped === 'string') return internal.check(mapped, 'ipv4');
-    if (Array.isArray(mapped)) {
-      const [high, low] = mapped.map((part) => Number.parseInt(part, 16)) as [number, number];
-      return internal.check(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`, 'ipv4');
-    }
-    return internal.check(address, 'ipv6');
-  }
-  return internal.check(address, 'ipv4');
+  // BlockList also matches an IPv4 address written as IPv6 (::ffff:127.0.0.1) against the IPv4 ranges.
+  return internal.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }

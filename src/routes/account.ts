@@ -43,6 +43,9 @@ interface SignedIn {
   displayName: string;
 }
 
+/** Password failures of a signed-in user count against their account, as at sign-in. */
+const accountThrottleKey = (who: SignedIn) => throttleAccount(who.username, { id: who.userId });
+
 const STATE_COOKIE = 'gh_account_state';
 
 /** A form without its token, or posted from another site. */
@@ -209,7 +212,7 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
     const t = textsFor(ctx);
     const current = typeof body.current_password === 'string' ? body.current_password : '';
     const next = typeof body.new_password === 'string' ? body.new_password : '';
-    const verdict = await deps.throttle.check(throttleAccount(who.username, { id: who.userId }), ctx.ip);
+    const verdict = await deps.throttle.check(accountThrottleKey(who), ctx.ip);
     if (verdict.blocked) {
       ctx.set('Retry-After', String(verdict.retryAfterSeconds));
       await accountPage(ctx, who, { passwordError: t.tooManyAttempts(Math.ceil(verdict.retryAfterSeconds / 60)), status: 429 });
@@ -221,7 +224,7 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
       await accountPage(ctx, who, { notice: t.passwordChanged });
       return;
     }
-    if (outcome === 'wrong_current') await deps.throttle.recordFailure(throttleAccount(who.username, { id: who.userId }), ctx.ip);
+    if (outcome === 'wrong_current') await deps.throttle.recordFailure(accountThrottleKey(who), ctx.ip);
     const message = { wrong_current: t.currentPasswordWrong, too_short: t.passwordTooShort(PASSWORD_MIN_LENGTH), too_long: t.passwordTooLong(PASSWORD_MAX_LENGTH), common: t.passwordCommon }[outcome];
     await accountPage(ctx, who, { passwordError: message, status: 400 });
   });
@@ -254,9 +257,9 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
     const body = requireForm(ctx, who);
     const t = textsFor(ctx);
     const password = typeof body.password === 'string' ? body.password : '';
-    const verdict = await deps.throttle.check(throttleAccount(who.username, { id: who.userId }), ctx.ip);
+    const verdict = await deps.throttle.check(accountThrottleKey(who), ctx.ip);
     if (verdict.blocked || !(await deps.users.authenticate(who.username, password))) {
-      if (!verdict.blocked) await deps.throttle.recordFailure(throttleAccount(who.username, { id: who.userId }), ctx.ip);
+      if (!verdict.blocked) await deps.throttle.recordFailure(accountThrottleKey(who), ctx.ip);
       if (verdict.blocked) ctx.set('Retry-After', String(verdict.retryAfterSeconds));
       await accountPage(ctx, who, { twoStepError: verdict.blocked ? t.tooManyAttempts(Math.ceil(verdict.retryAfterSeconds / 60)) : t.currentPasswordWrong, status: verdict.blocked ? 429 : 400 });
       return;
