@@ -11,6 +11,13 @@ import { BadParameters, parseParameters } from './oauth-request.js';
 
 /** oidc-provider's endpoints (its default paths; Gatehouse does not change them). */
 const OAUTH_PATH = /^\/(auth|token|me|request|device|reg|session\/end)(\/|$)/;
+/**
+ * RFC 6749 §4.1.2.1: a parameter given twice is invalid_request *redirected to the client* once its
+ * client_id and redirect_uri are known good. oidc-provider's authorization endpoint refuses
+ * duplicates itself and redirects that way (a repeated client_id or redirect_uri gets the error
+ * page), so there they are left to it; malformed or overlong parameters are still refused here.
+ */
+const AUTHORIZATION_PATH = '/auth';
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /** raw-body's error types (its errors carry `type`). */
@@ -54,7 +61,8 @@ export default function requestLimits({ renderPage }: RequestLimitsOptions): Mid
 
   const checked = async (ctx: Context, next: Next) => {
     try {
-      if (ctx.querystring) ctx.state.oauthQuery = parseParameters(ctx.querystring);
+      const duplicates = ctx.path === AUTHORIZATION_PATH ? 'keep' : 'refuse';
+      if (ctx.querystring) parseParameters(ctx.querystring, { duplicates });
       const hasBody = ctx.request.length !== undefined ? ctx.request.length > 0 : Boolean(ctx.get('transfer-encoding'));
       if (hasBody && ctx.method !== 'GET' && ctx.method !== 'HEAD') {
         if ((ctx.request.length ?? 0) > MAX_BODY_BYTES) return await refuse(ctx, 413, 'invalid_request', `the request body is larger than ${MAX_BODY_BYTES} bytes`);
@@ -63,7 +71,7 @@ export default function requestLimits({ renderPage }: RequestLimitsOptions): Mid
         // Other content types are refused by oidc-provider without reading the body.
         if (form || json) {
           const text = utf8.decode(await readBody(ctx));
-          if (form) ctx.state.oauthParams = parseParameters(text);
+          if (form) ctx.state.oauthParams = parseParameters(text, { duplicates });
           // Postgres text and jsonb cannot hold NUL or a lone surrogate: refuse them here rather than fail later.
           else if (text.includes('\u0000') || text.includes('\\u0000')) throw new BadParameters('the body must not contain NUL characters');
           else if (text.includes('\\u')) refuseUnstorableJson(text);

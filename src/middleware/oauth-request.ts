@@ -55,8 +55,11 @@ function percentDecodedBytes(escaped: string): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
-/** Parses application/x-www-form-urlencoded text; throws BadParameters on anything suspicious. */
-export function parseParameters(text: string): Map<string, string[]> {
+/**
+ * Parses application/x-www-form-urlencoded text; throws BadParameters on anything suspicious.
+ * `duplicates: 'keep'` leaves repeated parameters for the endpoint to refuse itself (see request limits).
+ */
+export function parseParameters(text: string, { duplicates = 'refuse' }: { duplicates?: 'refuse' | 'keep' } = {}): Map<string, string[]> {
   const params = new Map<string, string[]>();
   if (!text) return params;
   const pairs = text.split('&').filter(Boolean);
@@ -71,7 +74,7 @@ export function parseParameters(text: string): Map<string, string[]> {
     // Names come from the request: say which, but only when it is a plain short word.
     if (value.length > max) throw new BadParameters(`parameter ${safeName(name)} is too long`);
     const values = params.get(name);
-    if (values && !REPEATABLE.has(name)) throw new BadParameters(`parameter ${safeName(name)} is duplicated`);
+    if (values && duplicates === 'refuse' && !REPEATABLE.has(name)) throw new BadParameters(`parameter ${safeName(name)} is duplicated`);
     if (values) values.push(value);
     else params.set(name, [value]);
   }

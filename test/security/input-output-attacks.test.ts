@@ -102,8 +102,38 @@ describe('security: input and output', () => {
       expectInvalidRequest(await postForm(`${server.issuer}/token`, 'grant_type=client_credentials&grant_type=client_credentials', auth()));
       expectInvalidRequest(await postForm(`${server.issuer}/token`, 'grant_type=client_credentials&scope=read&scope=read', auth()));
       expectInvalidRequest(await postForm(`${server.issuer}/token/introspection`, 'token=a&token=b', { authorization: basicAuth(rs.clientId, rs.clientSecret) }));
-      const query = await send(`${server.issuer}/auth?client_id=${web.clientId}&client_id=${web.clientId}&response_type=code`, { headers: { accept: 'application/json' } });
-      expectInvalidRequest(query);
+    });
+
+    it('a duplicated parameter at the authorization endpoint → invalid_request redirected to the client (RFC 6749 §4.1.2.1)', async () => {
+      const params = new URLSearchParams({ client_id: web.clientId, response_type: 'code', redirect_uri: 'https://web.example.com/cb', scope: 'openid', state: 'st-1', code_challenge: pkce().challenge, code_challenge_method: 'S256' });
+      for (const duplicated of ['scope', 'response_type', 'code_challenge']) {
+        const answer = await send(`${server.issuer}/auth?${params.toString()}&${duplicated}=${encodeURIComponent(params.get(duplicated)!)}`);
+        expect(answer.status, duplicated).to.be.within(302, 303);
+        const location = answer.location!;
+        expect(location.origin + location.pathname).to.equal('https://web.example.com/cb');
+        expect(location.searchParams.get('error')).to.equal('invalid_request');
+        expect(location.searchParams.get('error_description')).to.include(duplicated);
+        expect(location.searchParams.get('state')).to.equal('st-1');
+        expect(location.searchParams.get('iss')).to.equal(server.issuer);
+      }
+      // Posted as a form, the same: the POST is turned into that GET.
+      const posted = await postForm(`${server.issuer}/auth`, `${params.toString()}&scope=openid`);
+      expect(posted.status).to.equal(303);
+      const followed = await send(posted.location!.toString());
+      expect(followed.location!.searchParams.get('error')).to.equal('invalid_request');
+    });
+
+    it('a duplicated client_id or redirect_uri → an error page, never a redirect', async () => {
+      const base = `${server.issuer}/auth?response_type=code&scope=openid&state=s&code_challenge=${pkce().challenge}&code_challenge_method=S256`;
+      for (const query of [
+        `client_id=${web.clientId}&client_id=${web.clientId}&redirect_uri=${encodeURIComponent('https://web.example.com/cb')}`,
+        `client_id=${web.clientId}&redirect_uri=${encodeURIComponent('https://web.example.com/cb')}&redirect_uri=${encodeURIComponent('https://web.example.com/cb')}`,
+      ]) {
+        const answer = await send(`${base}&${query}`, { headers: { accept: 'text/html' } });
+        expect(answer.status).to.equal(400);
+        expect(answer.location).to.equal(undefined);
+        expect(answer.text).to.include('invalid_request');
+      }
     });
 
     it('repeated resource parameters stay allowed (RFC 8707)', async () => {
