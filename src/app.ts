@@ -35,6 +35,7 @@ import tokenResourceCheck from './middleware/koa-token-resource-check.js';
 import { createAdapterClass } from './oidc/adapter.js';
 import { AccessTokenVerifier } from './oidc/access-token-verifier.js';
 import { withDatabaseAvailability } from './oidc/availability.js';
+import { corsAllowed, type CorsClient } from './oidc/cors.js';
 import { createOutboundFetch } from './oidc/outbound-fetch.js';
 import { reuseClientInstances } from './oidc/client-instances.js';
 import { ClientMetadataMapper } from './oidc/client-metadata.js';
@@ -287,7 +288,17 @@ export async function createApp({ config, database, logger }: { config: Config; 
     }),
   );
   provider.use(corsPolicy({ registeredOrigins: () => catalog.redirectOrigins() }));
-  provider.use(tokenResourceCheck({ catalog }));
+  provider.use(
+    tokenResourceCheck({
+      catalog,
+      corsOrigin: async (ctx, clientId) => {
+        const origin = ctx.get('origin');
+        if (!origin || !clientId) return undefined;
+        const client = (await provider.Client.find(clientId)) as CorsClient | undefined;
+        return client && corsAllowed('token', origin, client) ? origin : undefined;
+      },
+    }),
+  );
   provider.use(oauthErrorConformance({ issuer: config.issuer }));
   provider.use(authorizationErrorConformance());
   if (config.dynamicRegistration !== 'off') {

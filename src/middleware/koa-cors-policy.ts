@@ -20,7 +20,8 @@ function stripCors(ctx: Context): void {
 export default function corsPolicy({ registeredOrigins }: CorsPolicyOptions): Middleware {
   return async (ctx, next) => {
     await next();
-    const route = (ctx as { oidc?: { route?: string } }).oidc?.route ?? '';
+    // Gatehouse's own answers on an oidc-provider endpoint name it in state.route.
+    const route = (ctx as { oidc?: { route?: string } }).oidc?.route ?? (ctx.state.route as string | undefined) ?? '';
     const endpoint = route.startsWith('cors.') ? route.slice('cors.'.length) : route;
     if (OPEN_CORS_ROUTES.has(endpoint)) return;
     if (!CORS_ROUTES.has(endpoint)) return stripCors(ctx);

@@ -20,17 +20,32 @@ function resourcesToCheck(ctx: Context): string[] | undefined {
   return grantType && GRANTS_THAT_CONSUME.has(grantType) ? params!.get('resource') : undefined;
 }
 
-export default function tokenResourceCheck({ catalog }: { catalog: Pick<Catalog, 'api'> }): Middleware {
+export interface TokenResourceCheckOptions {
+  catalog: Pick<Catalog, 'api'>;
+  /**
+   * The origin to answer a browser with (the CORS header oidc-provider would have set for this
+   * client), or undefined: a public client's page must be able to read why its request failed.
+   */
+  corsOrigin(ctx: Context, clientId: string | undefined): Promise<string | undefined>;
+}
+
+export default function tokenResourceCheck({ catalog, corsOrigin }: TokenResourceCheckOptions): Middleware {
   // Everything else on the token endpoint (client credentials above all) passes without an async frame.
   return onlyWhen(
     (ctx) => resourcesToCheck(ctx) !== undefined,
     async (ctx, next) => {
       for (const resource of resourcesToCheck(ctx)!) {
         if (!(await catalog.api(resource))) {
+          ctx.state.route = 'token';
           ctx.status = 400;
           ctx.set('Cache-Control', 'no-store');
           ctx.set('Pragma', 'no-cache');
           ctx.body = { error: 'invalid_target', error_description: 'unknown resource (API identifier)' };
+          const origin = await corsOrigin(ctx, (ctx.state.oauthParams as Map<string, string[]>).get('client_id')?.[0]);
+          if (origin) {
+            ctx.vary('Origin');
+            ctx.set('Access-Control-Allow-Origin', origin);
+          }
           return;
         }
       }

@@ -13,8 +13,17 @@ export function originOf(uri: string): string | undefined {
   return url && (url.protocol === 'https:' || url.protocol === 'http:') ? url.origin : undefined;
 }
 
-export function clientBasedCors(ctx: KoaContextWithOIDC, origin: string, client: { clientAuthMethod?: string; redirectUris?: readonly string[] }): boolean {
-  const route = ctx.oidc.route;
+export interface CorsClient {
+  clientAuthMethod?: string;
+  redirectUris?: readonly string[];
+}
+
+export function clientBasedCors(ctx: KoaContextWithOIDC, origin: string, client: CorsClient): boolean {
+  return corsAllowed(ctx.oidc.route, origin, client);
+}
+
+/** Whether `client` may be called on `route` from a page at `origin`. */
+export function corsAllowed(route: string, origin: string, client: CorsClient): boolean {
   if (!CORS_ROUTES.has(route) || origin === 'null') return false;
   if (route !== 'userinfo' && client.clientAuthMethod !== 'none') return false;
   return (client.redirectUris ?? []).some((uri) => originOf(uri) === origin);

@@ -297,6 +297,19 @@ describe('security: input and output', () => {
       expect(evil.status).to.equal(400);
     });
 
+    it('a public client\'s page can read an invalid_target answer from its origin, and no other page can', async () => {
+      const request = { grant_type: 'refresh_token', refresh_token: 'x', client_id: spa.clientId, resource: 'https://unknown.example.com' };
+      const ok = await postForm(`${server.issuer}/token`, request, { origin: SPA });
+      expect(ok.json?.error).to.equal('invalid_target');
+      expect(ok.headers.get('access-control-allow-origin')).to.equal(SPA);
+      expect(ok.headers.get('vary')).to.include('Origin');
+      const evil = await postForm(`${server.issuer}/token`, request, { origin: 'https://evil.example.com' });
+      expect(evil.json?.error).to.equal('invalid_target');
+      expect(evil.headers.get('access-control-allow-origin')).to.equal(null);
+      const confidential = await postForm(`${server.issuer}/token`, { ...request, client_id: web.clientId }, { origin: 'https://web.example.com' });
+      expect(confidential.headers.get('access-control-allow-origin')).to.equal(null);
+    });
+
     it('the JWKS and discovery are open to any origin', async () => {
       expect((await send(`${server.issuer}/jwks`, { headers: { origin: 'https://any.example.com' } })).headers.get('access-control-allow-origin')).to.equal('https://any.example.com');
     });
