@@ -37,6 +37,7 @@ import { AccessTokenVerifier } from './oidc/access-token-verifier.js';
 import { withDatabaseAvailability } from './oidc/availability.js';
 import { corsAllowed, type CorsClient } from './oidc/cors.js';
 import { createOutboundFetch } from './oidc/outbound-fetch.js';
+import { createPublicNetworkFetch } from './oidc/public-network.js';
 import { reuseClientInstances } from './oidc/client-instances.js';
 import { ClientMetadataMapper } from './oidc/client-metadata.js';
 import { limitUserCodeGuessing, prefillUserCode } from './oidc/device-flow.js';
@@ -136,8 +137,18 @@ export async function createApp({ config, database, logger }: { config: Config; 
       metrics.outboundDuration.observe({ outcome }, seconds);
     },
   });
+  const publicOutboundFetch = createOutboundFetch({
+    timeoutMs: operations.outboundHttpTimeoutMs,
+    observe: (outcome, seconds) => {
+      metrics.outboundRequests.inc({ outcome });
+      metrics.outboundDuration.observe({ outcome }, seconds);
+    },
+    fetchImpl: createPublicNetworkFetch(),
+  });
   const logoutSender = new BackchannelLogoutSender({
-    fetch: outboundFetch,
+    // A dynamically registered client's URL (or one no longer known) reaches public addresses only;
+    // an operator's clients may live on the same private network as Gatehouse.
+    fetch: async (url, init, delivery) => ((await catalog.client(delivery.clientId))?.dynamic === false ? outboundFetch : publicOutboundFetch)(url, init),
     ...config.protocol.backchannelLogout,
     onOutcome: (delivery, outcome, detail) => {
       const fields = { client_id: delivery.clientId, uri: delivery.uri, attempt: detail.attempt, error: detail.error };

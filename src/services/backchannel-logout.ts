@@ -10,7 +10,8 @@ export interface LogoutDelivery {
 export type DeliveryOutcome = 'delivered' | 'retrying' | 'failed';
 
 export interface BackchannelLogoutOptions {
-  fetch: (url: string, init: RequestInit) => Promise<Response>;
+  /** Given the delivery too: how far a client's URL may reach depends on who registered it. */
+  fetch: (url: string, init: RequestInit, delivery: LogoutDelivery) => Promise<Response>;
   attempts: number;
   retryDelayMs: number;
   onOutcome?: (delivery: LogoutDelivery, outcome: DeliveryOutcome, detail: { attempt: number; error?: string }) => void;
@@ -71,7 +72,7 @@ export class BackchannelLogoutSender {
       redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ logout_token: delivery.logoutToken }).toString(),
-    });
+    }, delivery);
     await response.body?.cancel();
     // OpenID Connect Back-Channel Logout 1.0 §2.8: 200 (or 204) is success; anything else is not.
     if (response.status !== 200 && response.status !== 204) throw new Error(`${delivery.uri} answered ${response.status}`);

@@ -1,13 +1,17 @@
 // OpenID Connect Back-Channel Logout: when the user signs out, every client of the session with a
 // backchannel_logout_uri receives a signed logout token; deliveries retry and time out in the
 // background, so a slow or broken client never holds up the user's logout.
+import { lookup } from 'node:dns/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 
 import { expect } from 'chai';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 
+import { isInternalAddress } from '../../src/oidc/internal-address.js';
+import { CLIENT_TOPIC } from '../../src/services/catalog.js';
 import { FormBrowser } from '../helpers/browser.js';
 import { createUser, relyingParty, signIn, startAuthorization } from '../helpers/fixtures.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -55,6 +59,14 @@ async function startReceiver(answer: (n: number) => number | undefined): Promise
   };
 }
 
+async function eventuallyAsync(check: () => Promise<boolean>, what: string, limitMs = 10_000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function eventually(check: () => boolean, what: string, limitMs = 10_000): Promise<void> {
   const until = Date.now() + limitMs;
   while (!check()) {
@@ -79,6 +91,8 @@ describe('back-channel logout', () => {
     });
     return relyingParty(server.issuer, record.clientId, clientSecret);
   };
+
+  const outboundErrors = async () => (await server.running.gatehouse.metrics.outboundRequests.get()).values.find((v) => v.labels.outcome === 'error')?.value ?? 0;
 
   const signInTo = async (browser: FormBrowser, app: oidc.Configuration) => {
     const start = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid' });
@@ -188,6 +202,35 @@ describe('back-channel logout', () => {
       await eventually(() => receiver.tokens.length === 1, 'the logout token');
       const { payload } = await jwtVerify(receiver.tokens[0]!, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { issuer: server.issuer, audience: app.clientMetadata().client_id });
       expect(payload).to.include({ sub: idToken.sub, sid: idToken.sid });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('never contacts a dynamically registered client\'s logout URI whose host name resolves to an internal address', async function () {
+    // This machine's own name resolves to one of its addresses (loopback here); skip where it does not.
+    const resolved = await lookup(hostname(), { all: true });
+    if (!resolved.some(({ address }) => isInternalAddress(address))) this.skip();
+    const receiver = await startReceiver(() => 200);
+    try {
+      const byName = new URL(receiver.url);
+      byName.hostname = hostname();
+      const app = await client('Registered by anyone', receiver, true);
+      const clientId = app.clientMetadata().client_id;
+      // As a dynamic registration would have stored it: registration refuses IP literals and localhost
+      // up front, so the URL names the host.
+      await server.testDatabase.database
+        .knex('clients')
+        .where({ client_id: clientId })
+        .update({ dynamic: true, metadata: server.testDatabase.database.knex.raw(`jsonb_set(metadata, '{backchannel_logout_uri}', to_jsonb(?::text))`, [byName.toString()]) });
+      await server.core.feed.publish({ topic: CLIENT_TOPIC, key: clientId, expiresAt: null });
+      await eventuallyAsync(async () => (await server.core.catalog.client(clientId))?.dynamic === true, 'the client to be seen as registered dynamically');
+      expect((await server.core.catalog.client(clientId))?.metadata.backchannel_logout_uri).to.equal(byName.toString());
+      const errorsBefore = await outboundErrors();
+      const tokens = await signInTo(new FormBrowser(), app);
+      expect(await server.core.userAccess.endSessions(decodeJwt(tokens.id_token!).sub!)).to.be.at.least(1);
+      await eventuallyAsync(async () => (await outboundErrors()) >= errorsBefore + ATTEMPTS, 'every attempt to fail');
+      expect(receiver.tokens).to.deep.equal([]);
     } finally {
       await receiver.close();
     }
