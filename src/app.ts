@@ -302,6 +302,13 @@ export async function createApp({ config, database, logger }: { config: Config; 
   provider.use(
     tokenResourceCheck({
       catalog,
+      grantSource: async (grantType, value) => {
+        const lookup = grantType === 'authorization_code' ? provider.AuthorizationCode.find(value, { ignoreExpiration: true }) : provider.RefreshToken.find(value, { ignoreExpiration: true });
+        const found = (await lookup.catch(() => undefined)) as
+          | { clientId: string; consumed?: unknown; isExpired: boolean; resourceIndicators: Set<string> }
+          | undefined;
+        return found && { clientId: found.clientId, usable: !found.consumed && !found.isExpired, resources: found.resourceIndicators };
+      },
       corsOrigin: async (ctx, clientId) => {
         const origin = ctx.get('origin');
         if (!origin || !clientId) return undefined;

@@ -178,6 +178,31 @@ describe('authorization code flow with PKCE, refresh tokens and revocation', () 
     expect(await oidc.tokenIntrospection(api, refreshed.access_token)).to.include({ active: true });
   });
 
+  it('refuses a resource the code or refresh token was not granted for without using either up', async () => {
+    const billing = 'https://billing.example.com';
+    await createApi(server.core, billing, ['billing:read']);
+    const both = await createWebClient(server.core, { redirectUri: REDIRECT, apis: [API, billing], name: 'Orders and billing' });
+    const client = await relyingParty(server.issuer, both.clientId, both.clientSecret);
+    const start = await startAuthorization(client, { redirectUri: REDIRECT, scope: 'openid offline_access orders:read', resource: API, prompt: 'consent' });
+    const { callback } = await signIn(new FormBrowser(), start.url, REDIRECT);
+    const checks = { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce };
+    const refused = async (attempt: Promise<unknown>) => {
+      const error = (await attempt.then(() => undefined, (e: unknown) => e)) as { error?: string; error_description?: string } | undefined;
+      expect(error?.error).to.equal('invalid_target');
+      expect(error?.error_description).to.include('not granted for this resource');
+    };
+    // A real API the client may use, but not the one the user authorised.
+    await refused(oidc.authorizationCodeGrant(client, callback, checks, { resource: billing }));
+    const tokens = await oidc.authorizationCodeGrant(client, callback, checks);
+    await refused(oidc.refreshTokenGrant(client, tokens.refresh_token!, { resource: billing }));
+    const refreshed = await oidc.refreshTokenGrant(client, tokens.refresh_token!);
+    expect(await oidc.tokenIntrospection(api, refreshed.access_token)).to.include({ active: true });
+    // A used code is still oidc-provider's to refuse, as reuse: the grant ends.
+    const replay = await oidc.authorizationCodeGrant(client, callback, checks, { resource: billing }).then(() => undefined, (e: unknown) => e);
+    expect((replay as { error?: string }).error).to.equal('invalid_grant');
+    expect(await oidc.tokenIntrospection(api, refreshed.access_token)).to.deep.equal({ active: false });
+  });
+
   it('revoking the refresh token (RFC 7009) makes its access token inactive', async () => {
     const { tokens } = await codeFlow();
     expect((await oidc.tokenIntrospection(api, tokens.access_token)).active).to.equal(true);
