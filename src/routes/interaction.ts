@@ -12,6 +12,7 @@ import type { TwoStepService } from '../services/two-step.js';
 import type { UserService } from '../services/users.js';
 import { ACCOUNT_CLIENT_ID } from '../oidc/account-client.js';
 import { ACR_PASSWORD, ACR_TWO_STEP } from '../oidc/authentication-context.js';
+import { loginMatchingHint } from '../oidc/id-token-hint.js';
 import type { CsrfTokens } from '../ui/csrf.js';
 import type { Messages } from '../ui/messages.js';
 import type { PendingLogins } from '../ui/pending-login.js';
@@ -222,7 +223,7 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
       return;
     }
     deps.audit.record({ type: 'login.success', outcome: 'success', clientId: String(details.params.client_id), userId: user.id, ...requestFacts(ctx), details: { amr: ['pwd'] } });
-    await finish(ctx, details, { login: { accountId: user.id, amr: ['pwd'], acr: ACR_PASSWORD } }, false);
+    await finish(ctx, details, loginMatchingHint(details.params, { accountId: user.id, amr: ['pwd'], acr: ACR_PASSWORD }), false);
   });
 
   router.post('/interaction/:uid/two-step', parseForm, async (ctx) => {
@@ -254,7 +255,7 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
     // RFC 8176: a recovery code is a second factor but no registered method name fits it.
     const amr = factor === 'totp' ? ['pwd', 'otp', 'mfa'] : ['pwd', 'mfa'];
     deps.audit.record({ type: 'login.success', outcome: 'success', clientId: String(details.params.client_id), userId, ...requestFacts(ctx), details: { amr, second_factor: factor } });
-    await finish(ctx, details, { login: { accountId: userId, amr, acr: ACR_TWO_STEP } }, false);
+    await finish(ctx, details, loginMatchingHint(details.params, { accountId: userId, amr, acr: ACR_TWO_STEP }), false);
   });
 
   /** Adds what the consent prompt asks for to the interaction's grant and saves it. */

@@ -203,6 +203,27 @@ describe('authorization code flow with PKCE, refresh tokens and revocation', () 
     expect(await oidc.tokenIntrospection(api, refreshed.access_token)).to.deep.equal({ active: false });
   });
 
+  it('answers login_required when someone other than the user id_token_hint names signs in (OIDC Core §3.1.2.1)', async () => {
+    await createUser(server.core, 'bob');
+    const { tokens: alices } = await codeFlow();
+    const hinted = async (browser: FormBrowser, login: string) => {
+      const start = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid orders:read', resource: API, extra: { id_token_hint: alices.id_token! } });
+      const { callback } = await signIn(browser, start.url, REDIRECT, { login });
+      return { callback, start };
+    };
+    // A fresh browser: bob signs in where the client asked for alice.
+    const { callback, start } = await hinted(new FormBrowser(), 'bob');
+    expect(callback.searchParams.get('error')).to.equal('login_required');
+    expect(callback.searchParams.get('state')).to.equal(start.state);
+    expect(callback.searchParams.get('iss')).to.equal(server.issuer);
+    expect(callback.searchParams.get('code')).to.equal(null);
+    // Alice herself gets her code.
+    const own = await hinted(new FormBrowser(), 'alice');
+    expect(own.callback.searchParams.get('error')).to.equal(null);
+    const again = await oidc.authorizationCodeGrant(app, own.callback, { pkceCodeVerifier: own.start.verifier, expectedState: own.start.state, expectedNonce: own.start.nonce });
+    expect(again.claims()!.sub).to.equal(alices.claims()!.sub);
+  });
+
   it('revoking the refresh token (RFC 7009) makes its access token inactive', async () => {
     const { tokens } = await codeFlow();
     expect((await oidc.tokenIntrospection(api, tokens.access_token)).active).to.equal(true);
