@@ -6,7 +6,7 @@ import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provid
 
 import { STANDARD_SCOPES } from '../schemas/api.js';
 import { createClientSchema, FAPI_PROFILES, TOKEN_EXCHANGE_GRANT } from '../schemas/client.js';
-import { httpsUrlSchema } from '../schemas/uris.js';
+import { httpsUrlSchema, isNativeApp } from '../schemas/uris.js';
 import { generateClientSecret } from '../services/client-secrets.js';
 import { DEFAULT_OIDC_SCOPES } from '../services/clients.js';
 import { randomAlphanumeric } from '../services/random-id.js';
@@ -107,8 +107,8 @@ export function validateRegistrationMetadata(ctx: KoaContextWithOIDC | undefined
     metadata.require_pushed_authorization_requests = true;
     metadata.dpop_bound_access_tokens = true;
   } else delete metadata.fapi_profile;
-  // Private-use redirect URIs are for native apps (RFC 8252 §7.1).
-  if (result.data.redirectUris.some((uri) => !/^https?:/i.test(uri))) metadata.application_type = 'native';
+  // Native apps (RFC 8252): private-use redirect URIs, or a public client on loopback ones only.
+  if (isNativeApp(result.data.redirectUris, result.data.public)) metadata.application_type = 'native';
 
   const requested = scope?.split(' ').filter(Boolean);
   if (requested === undefined) {

@@ -71,3 +71,18 @@ export const apiIdentifierSchema = z
     if (value.includes('#') || /\s/.test(value) || value.includes('*')) return false;
     return URL.parse(value) !== null;
   }, 'must be an absolute URI without a fragment, e.g. https://api.example.com');
+
+/**
+ * RFC 8252: a native app. Any private-use redirect URI says so (§7.1); so does a public client whose
+ * redirect URIs are all on the user's own device, loopback ones included, and which therefore must be
+ * allowed any port at request time (§7.3: it takes an ephemeral port from the operating system).
+ * A client with a secret, or with any https redirect URI, is a web app, matched port for port.
+ */
+export function isNativeApp(redirectUris: readonly string[], isPublic: boolean): boolean {
+  const kinds = redirectUris.map((uri) => {
+    const result = classifyRedirectUri(uri);
+    return 'kind' in result ? result.kind : undefined;
+  });
+  if (kinds.includes('private-use')) return true;
+  return isPublic && kinds.length > 0 && kinds.every((kind) => kind === 'loopback');
+}

@@ -20,7 +20,7 @@ import {
   type UpdateClientInput,
 } from '../schemas/client.js';
 import { parseInput } from '../schemas/parse.js';
-import { classifyRedirectUri } from '../schemas/uris.js';
+import { isNativeApp } from '../schemas/uris.js';
 import { CLI_ACTOR, recordChange, type Actor } from './actor.js';
 import { ADMIN_SCOPES } from './admin-api.js';
 import type { AuditLog } from './audit-log.js';
@@ -245,7 +245,7 @@ export class ClientService {
     const fapi = parsed.fapiProfile === '2.0';
     const metadata: ClientMetadata = {
       client_name: parsed.name,
-      application_type: parsed.redirectUris.some((uri) => kindOf(uri) === 'private-use') ? 'native' : 'web',
+      application_type: isNativeApp(parsed.redirectUris, authMethod === 'none') ? 'native' : 'web',
       redirect_uris: parsed.redirectUris,
       post_logout_redirect_uris: parsed.postLogoutRedirectUris,
       grant_types: grantTypes,
@@ -282,7 +282,3 @@ export class ClientService {
   }
 }
 
-function kindOf(uri: string): string | undefined {
-  const result = classifyRedirectUri(uri);
-  return 'kind' in result ? result.kind : undefined;
-}

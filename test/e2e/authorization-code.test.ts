@@ -346,6 +346,26 @@ describe('authorization code flow with PKCE, refresh tokens and revocation', () 
     }
   });
 
+  it('lets a native app on a loopback redirect URI use any port (RFC 8252 §7.3), and holds a web app to its own', async () => {
+    const cli = await createWebClient(server.core, { redirectUri: 'http://127.0.0.1/callback', apis: [API], name: 'Command line', publicClient: true });
+    const native = await relyingParty(server.issuer, cli.clientId, undefined);
+    expect((await server.core.catalog.client(cli.clientId))?.metadata.application_type).to.equal('native');
+    const ephemeral = 'http://127.0.0.1:49152/callback';
+    const start = await startAuthorization(native, { redirectUri: ephemeral, scope: 'openid orders:read', resource: API });
+    const { callback } = await signIn(new FormBrowser(), start.url, ephemeral);
+    expect(callback.origin).to.equal('http://127.0.0.1:49152');
+    const tokens = await oidc.authorizationCodeGrant(native, callback, { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce }, { redirect_uri: ephemeral });
+    expect(tokens.access_token).to.be.a('string');
+    // Only the port is free: host and path are still matched exactly.
+    for (const other of ['http://127.0.0.1:49152/other', 'http://localhost:49152/callback']) {
+      const refused = await fetch((await startAuthorization(native, { redirectUri: other, scope: 'openid' })).url, { redirect: 'manual' });
+      expect(refused.status, other).to.equal(400);
+    }
+    // A confidential web app on a loopback host keeps exact matching, port included.
+    const refused = await fetch((await startAuthorization(app, { redirectUri: 'http://127.0.0.1:8081/callback', scope: 'openid' })).url, { redirect: 'manual' });
+    expect(refused.status).to.equal(400);
+  });
+
   it('refuses response types that carry tokens', async () => {
     const { client_id: clientId } = app.clientMetadata();
     for (const responseType of ['token', 'id_token token', 'code id_token']) {
