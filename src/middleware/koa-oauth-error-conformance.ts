@@ -1,5 +1,6 @@
 // Where oidc-provider's error for a case differs from what RFC 6749 §5.2 prescribes, rewrite it:
-// - no client authentication at all → 401 invalid_client with WWW-Authenticate (not 400 invalid_request);
+// - no client authentication at all, or a malformed Authorization header → 401 invalid_client with
+//   WWW-Authenticate (not 400 invalid_request);
 // - a grant type the client is not registered for → unauthorized_client (not invalid_request).
 // Matched on the library's exact descriptions; a test fails if an upgrade changes them.
 // Also: token responses carry Pragma: no-cache beside Cache-Control: no-store (RFC 6749 §5.1, a MUST
@@ -15,6 +16,8 @@ interface Correction {
 const CORRECTIONS = new Map<string, Correction>([
   ['no client authentication mechanism provided', { status: 401, error: 'invalid_client', challenge: true }],
   ['client_secret must be provided in the Authorization header', { status: 401, error: 'invalid_client', challenge: true }],
+  // An Authorization header that is not well-formed Basic is still an attempt to authenticate with it.
+  ['invalid authorization header value format', { status: 401, error: 'invalid_client', challenge: true }],
   ['requested grant type is not allowed for this client', { status: 400, error: 'unauthorized_client', challenge: false }],
 ]);
 

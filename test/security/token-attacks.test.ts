@@ -147,6 +147,15 @@ describe('security: tokens, introspection and revocation', () => {
       expect(answer.headers.get('www-authenticate')).to.match(/^Basic realm=/);
     });
 
+    it('a malformed Authorization header → 401 invalid_client with WWW-Authenticate (RFC 6749 §5.2)', async () => {
+      const noColon = Buffer.from(machine.clientId).toString('base64');
+      for (const authorization of [`Basic ${noColon}`, 'Basic !!!', 'Basic  x', 'Bearer abc']) {
+        const answer = await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, { authorization });
+        expectError(answer, 401, 'invalid_client');
+        expect(answer.headers.get('www-authenticate'), authorization).to.match(/^Basic realm=/);
+      }
+    });
+
     it('Basic and body credentials at once → 400 invalid_request', async () => {
       expectError(await token(machine, { grant_type: 'client_credentials', client_id: machine.clientId, client_secret: machine.clientSecret }), 400, 'invalid_request');
     });
