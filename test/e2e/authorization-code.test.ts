@@ -171,7 +171,8 @@ describe('authorization code flow with PKCE, refresh tokens and revocation', () 
       expect(error?.error).to.equal('invalid_target');
     };
     await refused(oidc.authorizationCodeGrant(app, callback, checks, { resource: typo }));
-    const tokens = await oidc.authorizationCodeGrant(app, callback, checks);
+    // RFC 6749 §3.2: an empty resource is as if none were sent.
+    const tokens = await oidc.authorizationCodeGrant(app, callback, checks, { resource: '' });
     await refused(oidc.refreshTokenGrant(app, tokens.refresh_token!, { resource: typo }));
     const refreshed = await oidc.refreshTokenGrant(app, tokens.refresh_token!);
     expect(refreshed.access_token).to.be.a('string');
