@@ -40,7 +40,7 @@ import { createOutboundFetch } from './oidc/outbound-fetch.js';
 import { createPublicNetworkFetch } from './oidc/public-network.js';
 import { reuseClientInstances } from './oidc/client-instances.js';
 import { ClientMetadataMapper } from './oidc/client-metadata.js';
-import { limitUserCodeGuessing, prefillUserCode } from './oidc/device-flow.js';
+import { limitUserCodeGuessing, prefillUserCode, restartStaleCodeEntry } from './oidc/device-flow.js';
 import { createProvider } from './oidc/provider.js';
 import { RequestPrefetch } from './oidc/request-prefetch.js';
 import { REGISTRATION_PATH } from './oidc/registration.js';
@@ -327,6 +327,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
   }
   const codeVerificationPath = new URL(provider.urlFor('code_verification')).pathname;
   provider.use(prefillUserCode({ path: codeVerificationPath }));
+  provider.use(restartStaleCodeEntry({ path: codeVerificationPath }));
   provider.use(
     limitUserCodeGuessing({
       path: codeVerificationPath,

@@ -102,6 +102,23 @@ export function limitUserCodeGuessing(deps: {
 }
 
 /**
+ * A code posted without the session its form was issued in (no cookie, a forged one, or a session
+ * that expired) made oidc-provider fail while saving a session it never stored: a 500. The browser
+ * is sent back to a fresh entry form instead.
+ */
+export function restartStaleCodeEntry(deps: { path: string }): Middleware {
+  return onlyWhen((ctx) => ctx.method === 'POST' && ctx.path === deps.path, async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (!(error instanceof TypeError) || !error.message.includes('previously persisted Sessions')) throw error;
+      ctx.status = 303;
+      ctx.redirect(deps.path);
+    }
+  });
+}
+
+/**
  * verification_uri_complete (/device?user_code=…): the library would answer with a self-submitting
  * form, whose inline script the Content-Security-Policy blocks. Instead the entry page opens with
  * the code filled in, and the user submits it (RFC 8628 §3.3.1: the user still confirms).

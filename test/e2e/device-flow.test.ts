@@ -157,6 +157,19 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(again.body).to.include('already used');
   });
 
+  it('sends a code posted without its form\'s session back to a fresh form, never a server error', async () => {
+    for (const cookie of [undefined, '_session=forged; _session.sig=forged']) {
+      const answer = await fetch(`${server.issuer}/device`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
+        body: 'user_code=BBBB-BBBB&xsrf=abc',
+      });
+      expect(answer.status, String(cookie)).to.equal(303);
+      expect(new URL(answer.headers.get('location')!, server.issuer).pathname).to.equal('/device');
+    }
+  });
+
   it('refuses wrong codes, then blocks the address after too many, even for a right code', async () => {
     const start = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
     const browser = new FormBrowser();
