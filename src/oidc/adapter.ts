@@ -86,7 +86,9 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
         if (session?.uid) prefetch.keep(sessionUidKey(session.uid), session);
         return row;
       }
-      return deps.models.find(this.name, storedId);
+      // RFC 8628 §3.5: a device polling with an expired code is told expired_token (oidc-provider
+      // decides that from the expiry), not invalid_grant as for a code that never existed.
+      return deps.models.find(this.name, storedId, { includeExpired: this.name === 'DeviceCode' });
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {

@@ -15,6 +15,7 @@ export type SweepName = 'oidc_models.expired' | 'oidc_models.consumed' | 'token_
 
 export interface SweepCutoffs {
   consumedBefore: Date;
+  expiredDeviceCodesBefore: Date;
   changeEventsBefore: Date;
   /** Undefined: audit events are kept for ever. */
   auditEventsBefore: Date | undefined;
@@ -28,7 +29,9 @@ export function sweepsFor(cutoffs: SweepCutoffs): Sweep[] {
       name: 'oidc_models.expired',
       table: 'oidc_models',
       key: ['model', 'id'],
-      where: (knex, q) => q.where('expires_at', '<', knex.fn.now()),
+      // Device codes stay a while past expiry, so that a device still polling is told expired_token.
+      where: (knex, q) =>
+        q.where('expires_at', '<', knex.fn.now()).andWhere((inner) => inner.whereNot('model', 'DeviceCode').orWhere('expires_at', '<', cutoffs.expiredDeviceCodesBefore)),
     },
     {
       // Kept a while after use so that a second use is recognised as reuse (and the grant revoked).

@@ -70,8 +70,10 @@ export class OidcModelRepository {
     return inserted.length === 1;
   }
 
-  async find(model: string, id: string): Promise<ModelRow | undefined> {
-    return this.knex<ModelRow>(TABLE).where({ model, id }).andWhere(this.notExpired).first();
+  /** A live row; with `includeExpired`, also one past its expiry that the janitor has not removed yet. */
+  async find(model: string, id: string, { includeExpired = false } = {}): Promise<ModelRow | undefined> {
+    const query = this.knex<ModelRow>(TABLE).where({ model, id });
+    return (includeExpired ? query : query.andWhere(this.notExpired)).first();
   }
 
   /**

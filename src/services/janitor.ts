@@ -5,6 +5,9 @@ import type { JanitorConfig } from '../config/operations-config.js';
 import { sweepsFor, type HousekeepingRepository, type SweepName } from '../repositories/housekeeping.js';
 import type { Logger } from './logger.js';
 
+
+/** How long an expired device code stays readable: a device polling late is told expired_token. */
+const EXPIRED_DEVICE_CODE_RETENTION_SECONDS = 600;
 export type JanitorTable = 'oidc_models' | 'token_revocations' | 'change_events' | 'rate_limits' | 'audit_events';
 
 export interface JanitorReport {
@@ -34,6 +37,7 @@ export class Janitor {
       const now = Date.now();
       const sweeps = sweepsFor({
         consumedBefore: new Date(now - this.options.consumedRetentionSeconds * 1000),
+        expiredDeviceCodesBefore: new Date(now - EXPIRED_DEVICE_CODE_RETENTION_SECONDS * 1000),
         changeEventsBefore: new Date(now - this.options.changeEventRetentionSeconds * 1000),
         auditEventsBefore: this.options.auditRetentionSeconds > 0 ? new Date(now - this.options.auditRetentionSeconds * 1000) : undefined,
       });

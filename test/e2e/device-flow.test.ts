@@ -157,6 +157,28 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(again.body).to.include('already used');
   });
 
+  it('tells a device polling with an expired code expired_token (RFC 8628 §3.5), not invalid_grant', async () => {
+    const start = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
+    const poll = async (deviceCode: string) => {
+      const answer = await fetch(`${server.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: DEVICE_CODE_GRANT, device_code: deviceCode, client_id: tv.clientMetadata().client_id }),
+      });
+      return ((await answer.json()) as { error?: string }).error;
+    };
+    expect(await poll(start.device_code)).to.equal('authorization_pending');
+    // Its lifetime runs out (the shortest configurable one is a minute: moved into the past instead).
+    const knex = server.testDatabase.database.knex;
+    const expired = await knex('oidc_models')
+      .where({ model: 'DeviceCode' })
+      .whereIn('user_code', [start.user_code, start.user_code.replace(/-/g, '')])
+      .update({ expires_at: knex.raw(`now() - interval '1 second'`), payload: knex.raw(`jsonb_set(payload, '{exp}', to_jsonb(extract(epoch from now())::bigint - 1))`) });
+    expect(expired).to.equal(1);
+    expect(await poll(start.device_code)).to.equal('expired_token');
+    expect(await poll('no-such-device-code')).to.equal('invalid_grant');
+  });
+
   it('sends a code posted without its form\'s session back to a fresh form, never a server error', async () => {
     for (const cookie of [undefined, '_session=forged; _session.sig=forged']) {
       const answer = await fetch(`${server.issuer}/device`, {

@@ -86,6 +86,19 @@ for (const kind of availableKinds()) {
       expect(Object.values(again.deleted).every((n) => n === 0)).to.equal(true);
     });
 
+    it('keeps an expired device code for ten minutes, so that a device polling late is told expired_token', async () => {
+      const MINUTE = 60_000;
+      await knex('oidc_models').insert([
+        { model: 'DeviceCode', id: 'dc-recent', payload: '{}', expires_at: ago(MINUTE) },
+        { model: 'DeviceCode', id: 'dc-old', payload: '{}', expires_at: ago(11 * MINUTE) },
+        { model: 'AccessToken', id: 'at-recent', payload: '{}', expires_at: ago(MINUTE) },
+      ]);
+      await new Janitor(store, { ...settings, serialise: kind === 'postgres' }).runOnce();
+      const left = (await knex('oidc_models').whereIn('id', ['dc-recent', 'dc-old', 'at-recent']).select('id')).map((r: { id: string }) => r.id);
+      expect(left).to.deep.equal(['dc-recent']);
+      await knex('oidc_models').where({ id: 'dc-recent' }).delete();
+    });
+
     it('keeps audit events for ever when retention is 0', async () => {
       await knex('audit_events').insert({ occurred_at: ago(1000 * HOUR), type: 'login.success', outcome: 'success', client_id: 'forever' });
       await new Janitor(store, { ...settings, auditRetentionSeconds: 0, serialise: kind === 'postgres' }).runOnce();
@@ -108,7 +121,7 @@ for (const kind of availableKinds()) {
 
     if (kind === 'postgres') {
       it('picks every batch through an index (no sequential scan)', async () => {
-        const sweeps = sweepsFor({ consumedBefore: new Date(), changeEventsBefore: new Date(), auditEventsBefore: new Date() });
+        const sweeps = sweepsFor({ consumedBefore: new Date(), expiredDeviceCodesBefore: new Date(), changeEventsBefore: new Date(), auditEventsBefore: new Date() });
         expect(sweeps.map((s) => s.name)).to.have.members(['oidc_models.expired', 'oidc_models.consumed', 'token_revocations', 'change_events', 'rate_limits', 'audit_events']);
         for (const sweep of sweeps) {
           const plan = await store.explainBatch(sweep, 1000);
