@@ -19,6 +19,8 @@ const CORRECTIONS = new Map<string, Correction>([
   // An Authorization header that is not well-formed Basic is still an attempt to authenticate with it.
   ['invalid authorization header value format', { status: 401, error: 'invalid_client', challenge: true }],
   ['requested grant type is not allowed for this client', { status: 400, error: 'unauthorized_client', challenge: false }],
+  // The device authorization endpoint, for a client without the device code grant.
+  ['urn:ietf:params:oauth:grant-type:device_code is not allowed for this client', { status: 400, error: 'unauthorized_client', challenge: false }],
 ]);
 
 const CLIENT_AUTHENTICATED_ROUTES = new Set(['token', 'introspection', 'revocation', 'pushed_authorization_request', 'device_authorization', 'backchannel_authentication']);

@@ -168,6 +168,9 @@ describe('security: tokens, introspection and revocation', () => {
 
     it('a grant type the client is not registered for → unauthorized_client', async () => {
       expectError(await token(app, { grant_type: 'client_credentials' }), 400, 'unauthorized_client');
+      // And at the device authorization endpoint, for a client without the device code grant (RFC 8628 §3.2 uses RFC 6749 §5.2).
+      const device = await postForm(`${server.issuer}/device/auth`, { scope: 'openid' }, { authorization: basicAuth(app.clientId, app.clientSecret) });
+      expectError(device, 400, 'unauthorized_client');
     });
 
     it('GET (or PUT) to the token, introspection and revocation endpoints → 405 invalid_request with Allow: POST, never a token', async () => {
