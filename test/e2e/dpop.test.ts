@@ -92,7 +92,8 @@ describe('DPoP (RFC 9449)', () => {
     const bound = { clientId: client.clientId, clientSecret: clientSecret! };
     const without = await clientCredentials(undefined, bound);
     expect(without.status).to.equal(400);
-    expect(without.body.error).to.equal('invalid_grant');
+    expect(without.body.error).to.equal('invalid_dpop_proof');
+    expect(without.body.error_description).to.equal('this client must send a DPoP proof');
     expect(without.body.access_token).to.equal(undefined);
     const withProof = await clientCredentials(await dpopProof(key, 'POST', tokenUrl()), bound);
     expect(withProof.status).to.equal(200);
@@ -130,12 +131,13 @@ describe('DPoP (RFC 9449)', () => {
       refused(await clientCredentials(await dpopProof(key, 'POST', tokenUrl(), { jwk: otherKey.publicJwk })));
     });
 
-    it('a replayed proof (same jti)', async () => {
+    it('a replayed proof (same jti): invalid_dpop_proof (RFC 9449 §5)', async () => {
       const proof = await dpopProof(key, 'POST', tokenUrl());
       expect((await clientCredentials(proof)).status).to.equal(200);
       const replay = await clientCredentials(proof);
       expect(replay.status).to.equal(400);
-      expect(replay.body.error).to.equal('invalid_grant');
+      expect(replay.body.error).to.equal('invalid_dpop_proof');
+      expect(replay.body.error_description).to.include('replayed');
       expect(replay.body.access_token).to.equal(undefined);
     });
   });
@@ -176,6 +178,15 @@ describe('DPoP (RFC 9449)', () => {
       expect(noAth.headers.get('www-authenticate')).to.include('invalid_dpop_proof');
       const wrongAth = await userinfo(await dpopProof(userKey, 'GET', `${server.issuer}/me`, { ath: accessTokenHash('something else') }));
       expect(wrongAth.status).to.equal(401);
+    });
+
+    it('refuses a replayed proof at userinfo with invalid_dpop_proof in the challenge (RFC 9449 §7.1)', async () => {
+      const proof = await dpopProof(userKey, 'GET', `${server.issuer}/me`, { ath: accessTokenHash(tokens.access_token) });
+      expect((await userinfo(proof)).status).to.equal(200);
+      const replay = await userinfo(proof);
+      expect(replay.status).to.equal(401);
+      expect(replay.headers.get('www-authenticate')).to.match(/^DPoP /).and.include('error="invalid_dpop_proof"');
+      expect(((await replay.json()) as { error?: string }).error).to.equal('invalid_dpop_proof');
     });
 
     it('refuses the token with a proof from another key', async () => {
