@@ -29,7 +29,10 @@ export function createTokenExchange(deps: { catalog: Catalog; accessTokens: Acce
     const params = ctx.oidc.params as Record<string, unknown>;
     const resource = params.resource;
     if (Array.isArray(resource) && resource.length > 1) throw new errors.InvalidTarget('only one resource may be requested');
-    const requested = (Array.isArray(resource) ? resource[0] : resource) ?? params.audience ?? allowed[0];
+    const named = Array.isArray(resource) ? resource[0] : resource;
+    // RFC 8693 §2.2.2: the token is for one target; a resource and an audience naming two is refused, not half-honoured.
+    if (named && params.audience && params.audience !== named) throw new errors.InvalidTarget('resource and audience name different targets; name one');
+    const requested = named ?? params.audience ?? allowed[0];
     if (typeof requested !== 'string' || !allowed.includes(requested)) throw new errors.InvalidTarget('this client may not request tokens for that resource');
     const api = await deps.catalog.api(requested);
     if (!api) throw new errors.InvalidTarget('unknown resource (API identifier)');

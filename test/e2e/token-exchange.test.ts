@@ -98,6 +98,14 @@ describe('token exchange (RFC 8693)', () => {
     expect(body.error).to.equal('invalid_scope');
   });
 
+  it('refuses a resource and an audience that name different targets (RFC 8693 §2.2.2)', async () => {
+    const { status, body } = await exchange(ordersService, { subject_token: userToken, resource: INVENTORY, audience: BILLING });
+    expect(status).to.equal(400);
+    expect(body.error).to.equal('invalid_target');
+    // The same target named both ways is fine.
+    expect((await exchange(ordersService, { subject_token: userToken, resource: INVENTORY, audience: INVENTORY })).status).to.equal(200);
+  });
+
   it('refuses an API the client may not reach', async () => {
     const { status, body } = await exchange(ordersService, { subject_token: userToken, resource: BILLING });
     expect(status).to.equal(400);
