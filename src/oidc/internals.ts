@@ -46,6 +46,17 @@ export function installClientSecretComparison(
 }
 
 /**
+ * OpenID Connect Back-Channel Logout 1.0 §2.1: with backchannel_logout_session_supported (which
+ * discovery says), "the sid Claim is also included in ID Tokens issued by the OP". The library adds
+ * it only for clients that registered back-channel logout with sessions; every ID token carries it,
+ * so that any client can match a logout (back-channel, or its own session) to the sign-in.
+ */
+export function includeSessionIdInIdTokens(provider: Provider): void {
+  const prototype = provider.Client.prototype as unknown as { includeSid(): boolean };
+  prototype.includeSid = () => true;
+}
+
+/**
  * RFC 7592 §2.2: a client update may repeat its client_secret, which must then match. The library
  * compares it with the stored value, which Gatehouse keeps only as a hash; the check goes through
  * the (hash-aware) compareClientSecret instead, and the plain value leaves the body. Must run

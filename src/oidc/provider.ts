@@ -22,7 +22,7 @@ import {
   allowStructuredTokenIntrospection,
   compareHashedSecretOnClientUpdate,
   deliverBackchannelLogoutInBackground,
-  installClientSecretComparison,
+  includeSessionIdInIdTokens, installClientSecretComparison,
   replaceSigningKeys,
 } from './internals.js';
 import { registrationConfiguration } from './registration.js';
@@ -232,6 +232,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  includeSessionIdInIdTokens(provider);
   installClientSecretComparison(provider, async (clientId, presented) => {
     const record = await catalog.client(clientId);
     const now = Date.now();

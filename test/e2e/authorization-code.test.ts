@@ -56,6 +56,8 @@ describe('authorization code flow with PKCE, refresh tokens and revocation', () 
 
     const claims = tokens.claims()!;
     expect(claims.iss).to.equal(server.issuer);
+    // Back-Channel Logout §2.1: discovery says sessions are supported, so every ID token names its session.
+    expect(claims.sid).to.be.a('string');
     expect(claims.email).to.equal('alice@example.com');
 
     const jwks = createRemoteJWKSet(new URL(app.serverMetadata().jwks_uri!));
