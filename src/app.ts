@@ -42,6 +42,7 @@ import { createPublicNetworkFetch } from './oidc/public-network.js';
 import { reuseClientInstances } from './oidc/client-instances.js';
 import { ClientMetadataMapper } from './oidc/client-metadata.js';
 import { limitUserCodeGuessing, prefillUserCode, restartStaleCodeEntry } from './oidc/device-flow.js';
+import { advertisePollingInterval, limitDevicePolling, POLLING_WINDOW_SECONDS } from './oidc/device-polling.js';
 import { createProvider } from './oidc/provider.js';
 import { RequestPrefetch } from './oidc/request-prefetch.js';
 import { REGISTRATION_PATH } from './oidc/registration.js';
@@ -334,6 +335,8 @@ export async function createApp({ config, database, logger }: { config: Config; 
   const codeVerificationPath = new URL(provider.urlFor('code_verification')).pathname;
   provider.use(prefillUserCode({ path: codeVerificationPath }));
   provider.use(restartStaleCodeEntry({ path: codeVerificationPath }));
+  provider.use(advertisePollingInterval({ path: new URL(provider.urlFor('device_authorization')).pathname }));
+  provider.use(limitDevicePolling({ limiter: core.rateLimits.create('device-polling', { points: 1, durationSeconds: POLLING_WINDOW_SECONDS }) }));
   provider.use(
     limitUserCodeGuessing({
       path: codeVerificationPath,

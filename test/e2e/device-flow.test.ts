@@ -157,6 +157,32 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(again.body).to.include('already used');
   });
 
+  it('names the polling interval, and tells a device polling faster slow_down (RFC 8628 §3.4, §3.5)', async () => {
+    const start = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
+    expect(start.interval).to.equal(5);
+    const poll = async () => {
+      const answer = await fetch(`${server.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: DEVICE_CODE_GRANT, device_code: start.device_code, client_id: tv.clientMetadata().client_id }),
+      });
+      return { status: answer.status, cacheControl: answer.headers.get('cache-control'), body: (await answer.json()) as { error?: string } };
+    };
+    expect((await poll()).body.error).to.equal('authorization_pending');
+    const tooSoon = await poll();
+    expect(tooSoon.status).to.equal(400);
+    expect(tooSoon.body.error).to.equal('slow_down');
+    expect(tooSoon.cacheControl).to.equal('no-store');
+    // Another device's code is not held back by this one's pace.
+    const other = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
+    const otherPoll = await fetch(`${server.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: DEVICE_CODE_GRANT, device_code: other.device_code, client_id: tv.clientMetadata().client_id }),
+    });
+    expect(((await otherPoll.json()) as { error?: string }).error).to.equal('authorization_pending');
+  });
+
   it('tells a device polling with an expired code expired_token (RFC 8628 §3.5), not invalid_grant', async () => {
     const start = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
     const poll = async (deviceCode: string) => {
@@ -167,7 +193,6 @@ describe('device authorization grant (RFC 8628)', () => {
       });
       return ((await answer.json()) as { error?: string }).error;
     };
-    expect(await poll(start.device_code)).to.equal('authorization_pending');
     // Its lifetime runs out (the shortest configurable one is a minute: moved into the past instead).
     const knex = server.testDatabase.database.knex;
     const expired = await knex('oidc_models')
