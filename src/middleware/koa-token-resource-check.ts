@@ -78,6 +78,8 @@ export default function tokenResourceCheck({ catalog, grantSource, corsOrigin }:
       for (const resource of request.resources) {
         if (!(await catalog.api(resource))) return refuse(ctx, 'unknown resource (API identifier)');
       }
+      // One API per access token: a request naming several would be refused only after consumption.
+      if (new Set(request.resources).size > 1) return refuse(ctx, 'one resource per token request: Gatehouse access tokens are for a single API');
       const [resource, ...more] = request.resources;
       if (resource !== undefined && more.length === 0 && request.token) {
         const source = await grantSource(request.grantType, request.token);

@@ -80,6 +80,13 @@ export function createResourceServerPolicy(catalog: Catalog, users: UserRoles) {
 
   /** The API a request is for when it names none: the first of the client's APIs that owns a requested scope. */
   async function defaultResource(ctx: KoaContextWithOIDC, client: ClientLike, oneOf?: string[]): Promise<string | string[] | undefined> {
+    // An access token is for one API. A token request that names several is refused (RFC 8707 §2:
+    // invalid_target), rather than answered with a token for one of them the client did not choose;
+    // a code or refresh token granted for several APIs still yields one token per request.
+    const named = ctx.oidc.params?.resource;
+    if (ctx.oidc.route === 'token' && Array.isArray(named) && new Set(named).size > 1) {
+      throw new errors.InvalidTarget('one resource per token request: Gatehouse access tokens are for a single API');
+    }
     const requested = new Set(words(ctx.oidc.params?.scope));
     const record = await catalog.client(client.clientId);
     const candidates = oneOf ?? record?.apis ?? [];

@@ -196,6 +196,11 @@ describe('authorization code flow with PKCE, refresh tokens and revocation', () 
     };
     // A real API the client may use, but not the one the user authorised.
     await refused(oidc.authorizationCodeGrant(client, callback, checks, { resource: billing }));
+    // Two APIs at once: one access token is for one API.
+    const twoApis = new URLSearchParams([['resource', API], ['resource', billing]]);
+    const several = (await oidc.authorizationCodeGrant(client, callback, checks, twoApis).then(() => undefined, (e: unknown) => e)) as { error?: string; error_description?: string };
+    expect(several.error).to.equal('invalid_target');
+    expect(several.error_description).to.include('one resource per token request');
     const tokens = await oidc.authorizationCodeGrant(client, callback, checks);
     await refused(oidc.refreshTokenGrant(client, tokens.refresh_token!, { resource: billing }));
     const refreshed = await oidc.refreshTokenGrant(client, tokens.refresh_token!);

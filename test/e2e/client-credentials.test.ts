@@ -81,6 +81,14 @@ describe('client credentials, JWKS validation, introspection and revocation', ()
     expect(tokens.scope).to.equal('orders:read');
   });
 
+  it('refuses a token request naming two APIs (invalid_target)', async () => {
+    const params = new URLSearchParams({ grant_type: 'client_credentials', scope: 'orders:read billing:read' });
+    params.append('resource', ORDERS);
+    params.append('resource', BILLING);
+    const error = await oidc.genericGrantRequest(worker, 'client_credentials', params).catch((e: unknown) => e);
+    expect((error as oidc.ResponseBodyError).error).to.equal('invalid_target');
+  });
+
   it('refuses an API the client is not registered for', async () => {
     const error = await oidc
       .clientCredentialsGrant(worker, { scope: 'x', resource: 'https://unknown.example.com' })
