@@ -131,7 +131,8 @@ describe('FAPI 2.0 Security Profile, JAR and JARM', () => {
     it('requires DPoP at the token endpoint', async () => {
       const { callback, verifier, state } = await authorize(fapi);
       const error = await oidc.authorizationCodeGrant(fapi.config, callback, { pkceCodeVerifier: verifier, expectedState: state }).catch((e: { error?: string }) => e.error);
-      expect(error).to.equal('invalid_grant');
+      // RFC 9449 §5: the refusal of a missing proof is invalid_dpop_proof.
+      expect(error).to.equal('invalid_dpop_proof');
     });
 
     it('refuses a code reused', async () => {
