@@ -149,8 +149,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
         enabled: true,
         defaultResource: resourceServers.defaultResource as never,
         getResourceServerInfo: resourceServers.getResourceServerInfo as never,
-        // Tokens are for the API the user granted, even when openid was also requested.
-        useGrantedResource: () => true,
+        useGrantedResource: resourceServers.useGrantedResource as never,
       },
       rpInitiatedLogout: {
         enabled: true,

@@ -154,5 +154,16 @@ export function createResourceServerPolicy(catalog: Catalog, users: UserRoles) {
     return scopes.filter((scope) => holdable.has(scope));
   }
 
-  return { defaultResource, getResourceServerInfo, extraTokenClaims, holdableScopes };
+  /**
+   * Tokens are for the API the user granted, even when openid was also requested; except when a
+   * refresh narrows the scope to OpenID Connect scopes alone. Such a token would be for the API with
+   * no scope of it (and an empty "scope" in the response, which RFC 6749 §3.3 does not allow): it is
+   * a userinfo token instead, carrying the scopes asked for.
+   */
+  function useGrantedResource(ctx: KoaContextWithOIDC): boolean {
+    const requested = words(ctx.oidc.params?.scope);
+    return requested.length === 0 || requested.some((scope) => !OIDC_SCOPES.has(scope));
+  }
+
+  return { defaultResource, getResourceServerInfo, extraTokenClaims, holdableScopes, useGrantedResource };
 }

@@ -232,6 +232,21 @@ describe('authorization code flow with PKCE, refresh tokens and revocation', () 
     expect(again.claims()!.sub).to.equal(alices.claims()!.sub);
   });
 
+  it('narrows a refresh to OpenID Connect scopes alone into a userinfo token, never an API token without scopes', async () => {
+    const { tokens } = await codeFlow();
+    const narrowed = await oidc.refreshTokenGrant(app, tokens.refresh_token!, { scope: 'openid email' });
+    // RFC 6749 §3.3: the scope issued, spelled out (an empty value is not a scope).
+    expect(narrowed.scope).to.equal('openid email');
+    const userinfo = await oidc.fetchUserInfo(app, narrowed.access_token, tokens.claims()!.sub);
+    expect(userinfo.email).to.equal('alice@example.com');
+    // It is not a token for the API.
+    expect((await oidc.tokenIntrospection(api, narrowed.access_token)).active).to.equal(false);
+    // Keeping an API scope keeps the API token.
+    const kept = await oidc.refreshTokenGrant(app, narrowed.refresh_token!, { scope: 'openid orders:read' });
+    expect(kept.scope).to.equal('orders:read');
+    expect(await oidc.tokenIntrospection(api, kept.access_token)).to.include({ active: true, scope: 'orders:read' });
+  });
+
   it('revoking the refresh token (RFC 7009) makes its access token inactive', async () => {
     const { tokens } = await codeFlow();
     expect((await oidc.tokenIntrospection(api, tokens.access_token)).active).to.equal(true);
