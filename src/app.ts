@@ -16,7 +16,6 @@ import authorizationErrorConformance from './middleware/koa-authorization-error-
 import { canonicalPaths } from './middleware/koa-canonical-paths.js';
 import corsPolicy from './middleware/koa-cors-policy.js';
 import databaseUnavailable, { flagDatabaseOutages } from './middleware/koa-database-unavailable.js';
-import dpopErrorConformance, { noteDpopRefusals } from './middleware/koa-dpop-error-conformance.js';
 import httpMetrics from './middleware/koa-http-metrics.js';
 import errorNormaliser from './middleware/koa-error-normaliser.js';
 import httpsExpected from './middleware/koa-https-expected.js';
@@ -25,7 +24,7 @@ import jwksCaching from './middleware/koa-jwks-caching.js';
 import oauthErrorConformance from './middleware/koa-oauth-error-conformance.js';
 import rateLimit from './middleware/koa-rate-limit.js';
 import registrationResponse from './middleware/koa-registration-response.js';
-import { mountedAt, onlyWhen } from './middleware/koa-mounted.js';
+import { mountedAt } from './middleware/koa-mounted.js';
 import postAsGet from './middleware/koa-post-as-get.js';
 import postOnly from './middleware/koa-post-only.js';
 import { publicDocumentCache } from './middleware/koa-public-document-cache.js';
@@ -37,6 +36,7 @@ import { createAdapterClass } from './oidc/adapter.js';
 import { AccessTokenVerifier } from './oidc/access-token-verifier.js';
 import { withDatabaseAvailability } from './oidc/availability.js';
 import { corsAllowed, type CorsClient } from './oidc/cors.js';
+import { noteDpopRefusals } from './oidc/dpop-refusals.js';
 import { createOutboundFetch } from './oidc/outbound-fetch.js';
 import { createPublicNetworkFetch } from './oidc/public-network.js';
 import { reuseClientInstances } from './oidc/client-instances.js';
@@ -66,9 +66,6 @@ import { LoginThrottle } from './services/login-throttle.js';
 import { CsrfTokens } from './ui/csrf.js';
 import { PendingLogins } from './ui/pending-login.js';
 import { ViewRenderer } from './ui/views.js';
-
-/** Where oidc-provider checks DPoP proofs with its own error codes: the token endpoint and userinfo. */
-const DPOP_ERROR_PATHS = new Set(['/token', '/me']);
 
 export interface GatehouseApp {
   /** The Koa application (oidc-provider is itself a Koa app; Gatehouse's routes run in front of it). */
@@ -324,7 +321,6 @@ export async function createApp({ config, database, logger }: { config: Config; 
     }),
   );
   provider.use(oauthErrorConformance({ issuer: config.issuer }));
-  provider.use(onlyWhen((ctx) => DPOP_ERROR_PATHS.has(ctx.path), dpopErrorConformance()));
   provider.use(authorizationErrorConformance());
   if (config.dynamicRegistration !== 'off') {
     provider.use(registrationResponse({ catalog }));

@@ -3,9 +3,11 @@
 //   WWW-Authenticate (not 400 invalid_request);
 // - a grant type the client is not registered for → unauthorized_client (not invalid_request).
 // Matched on the library's exact descriptions; a test fails if an upgrade changes them.
-// Also: token responses carry Pragma: no-cache beside Cache-Control: no-store (RFC 6749 §5.1, a MUST
+// Also: DPoP refusals get their RFC 9449 error code (oidc/dpop-refusals.ts); token responses carry Pragma: no-cache beside Cache-Control: no-store (RFC 6749 §5.1, a MUST
 // oidc-provider leaves out).
 import type { Middleware } from 'koa';
+
+import { correctDpopRefusal } from '../oidc/dpop-refusals.js';
 
 interface Correction {
   status: number;
@@ -30,6 +32,7 @@ export default function oauthErrorConformance({ issuer }: { issuer: string }): M
     await next();
     const route = (ctx as { oidc?: { route?: string } }).oidc?.route;
     if (route === 'token') ctx.set('Pragma', 'no-cache');
+    if (route === 'token' || route === 'userinfo') correctDpopRefusal(ctx);
     if (!route || !CLIENT_AUTHENTICATED_ROUTES.has(route) || ctx.status < 400) return;
     const body = ctx.body as { error?: string; error_description?: string } | undefined;
     const correction = body?.error_description ? CORRECTIONS.get(body.error_description) : undefined;

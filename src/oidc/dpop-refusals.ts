@@ -2,8 +2,8 @@
 // answers two cases with other codes and hides why: a replayed proof (same jti) is invalid_grant at
 // the token endpoint and invalid_token at userinfo, and a token request without the proof a client is
 // bound to use is invalid_grant ("grant request is invalid" either way). Its error events carry the
-// reason; the answer is corrected from it.
-import type { Middleware } from 'koa';
+// reason; the answer is corrected from it (by the OAuth error conformance layer, after the request).
+import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 
 const REASONS = new Map([
@@ -28,22 +28,20 @@ export function noteDpopRefusals(provider: Provider): void {
   provider.on('userinfo.error', note);
 }
 
-export default function dpopErrorConformance(): Middleware {
-  return async (ctx, next) => {
-    await next();
-    const refusal = (ctx.state as Record<symbol, { from?: string; description: string } | undefined>)[FLAG];
-    if (!refusal) return;
-    const body = ctx.body as { error?: string; error_description?: string } | undefined;
-    if (!body || typeof body !== 'object' || body.error !== refusal.from) return;
-    ctx.body = { ...body, error: 'invalid_dpop_proof', error_description: refusal.description };
-    const challenge = ctx.response.get('WWW-Authenticate');
-    if (challenge) {
-      ctx.set(
-        'WWW-Authenticate',
-        challenge
-          .replace(`error="${refusal.from}"`, 'error="invalid_dpop_proof"')
-          .replace(/error_description="[^"]*"/, `error_description="${refusal.description}"`),
-      );
-    }
-  };
+/** Rewrites the answer when oidc-provider refused a DPoP proof under another error code (see above). */
+export function correctDpopRefusal(ctx: Context): void {
+  const refusal = (ctx.state as Record<symbol, { from?: string; description: string } | undefined>)[FLAG];
+  if (!refusal) return;
+  const body = ctx.body as { error?: string; error_description?: string } | undefined;
+  if (!body || typeof body !== 'object' || body.error !== refusal.from) return;
+  ctx.body = { ...body, error: 'invalid_dpop_proof', error_description: refusal.description };
+  const challenge = ctx.response.get('WWW-Authenticate');
+  if (challenge) {
+    ctx.set(
+      'WWW-Authenticate',
+      challenge
+        .replace(`error="${refusal.from}"`, 'error="invalid_dpop_proof"')
+        .replace(/error_description="[^"]*"/, `error_description="${refusal.description}"`),
+    );
+  }
 }
