@@ -9,6 +9,7 @@ import * as registrationAndRoles from './20261128110000_registration_and_roles.j
 import * as keyLifecycleAndHashedTokenIds from './20261128120000_key_lifecycle_and_hashed_token_ids.js';
 import * as auditQueryIndexes from './20261128130000_audit_query_indexes.js';
 import * as janitorIndexes from './20261128140000_janitor_indexes.js';
+import * as serverSettings from './20261129000000_server_settings.js';
 
 export interface Migration {
   name: string;
@@ -24,4 +25,5 @@ export const migrations: readonly Migration[] = [
   { name: '20261128120000_key_lifecycle_and_hashed_token_ids', ...keyLifecycleAndHashedTokenIds },
   { name: '20261128130000_audit_query_indexes', ...auditQueryIndexes },
   { name: '20261128140000_janitor_indexes', ...janitorIndexes },
+  { name: '20261129000000_server_settings', ...serverSettings },
 ];

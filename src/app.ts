@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import Provider from 'oidc-provider';
 
 import type { Config } from './config/config.js';
+import { settingsToRecord } from './config/server-settings.js';
 import { createCore, type Core } from './core.js';
 import type { Database } from './db/database.js';
 import { countStatements, observeQueries, poolStats } from './db/instrumentation.js';
@@ -104,6 +105,8 @@ export async function createApp({ config, database, logger }: { config: Config; 
   core.audit.onRecord((event) => recordAuditEvent(metrics, event));
 
   await feed.start();
+  // For the CLI, which reads the same database: the issuer and API defaults it must agree with.
+  await core.repositories.serverSettings.write(settingsToRecord(config));
   await revocations.load();
   // The admin API's identifier follows the issuer: make sure the entity exists for this one.
   await core.apis.ensureAdminApi();

@@ -8,6 +8,7 @@ import { ApiRepository } from './repositories/apis.js';
 import { AuditEventRepository } from './repositories/audit-events.js';
 import { CHANGE_CHANNEL, ChangeEventRepository } from './repositories/change-events.js';
 import { ClientRepository } from './repositories/clients.js';
+import { ServerSettingsRepository } from './repositories/server-settings.js';
 import { ConsentRepository } from './repositories/consents.js';
 import { HousekeepingRepository } from './repositories/housekeeping.js';
 import { OidcModelRepository } from './repositories/oidc-models.js';
@@ -62,6 +63,7 @@ export interface Core {
     roles: RoleRepository;
     registrationTokens: RegistrationTokenRepository;
     twoStep: TwoStepRepository;
+    serverSettings: ServerSettingsRepository;
   };
   feed: ChangeFeed;
   audit: AuditLog;
@@ -109,6 +111,7 @@ export function createCore({ config, database, logger }: { config: Config; datab
     roles: new RoleRepository(knex),
     registrationTokens: new RegistrationTokenRepository(knex),
     twoStep: new TwoStepRepository(knex),
+    serverSettings: new ServerSettingsRepository(knex),
   };
   const transaction = createTransactor(knex);
   const feed = new ChangeFeed(repositories.changes, logger, {

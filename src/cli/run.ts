@@ -3,6 +3,8 @@
 import { parseArgs } from 'node:util';
 
 import { ConfigError, loadConfig } from '../config/config.js';
+import { adoptServerSettings } from '../config/server-settings.js';
+import { ServerSettingsRepository } from '../repositories/server-settings.js';
 import { createCore, type Core } from '../core.js';
 import { createDatabase, type Database } from '../db/database.js';
 import { migrationStatus } from '../db/migrate.js';
@@ -181,15 +183,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let core: Core | undefined;
   const open = async (): Promise<Core> => {
     if (core) return core;
-    const config = loadConfig(io.env);
+    const own = loadConfig(io.env);
     database = await createDatabase({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
+      databaseUrl: own.databaseUrl,
+      dataDir: own.dataDir,
       poolMax: 2,
-      statementTimeoutMs: config.db.statementTimeoutMs,
-      connectTimeoutMs: config.db.connectTimeoutMs,
+      statementTimeoutMs: own.db.statementTimeoutMs,
+      connectTimeoutMs: own.db.connectTimeoutMs,
       exclusive: false,
     });
+    // The running server's issuer and API defaults, unless this environment names its own (server-settings.ts).
+    const recorded = await new ServerSettingsRepository(database.knex).readAll().catch(() => ({}));
+    const { config, differing } = adoptServerSettings(own, io.env, recorded);
+    for (const { variable, own: mine, server } of differing) {
+      io.stderr.write(`warning: ${variable} is ${mine} here but ${server} on the server; this command uses ${mine}\n`);
+    }
     core = createCore({ config, database, logger: createLogger({ level: 'silent' }) });
     return core;
   };
