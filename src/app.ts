@@ -254,7 +254,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
   provider.use(requestId({ trustProxy: config.trustProxy }));
   provider.use(accessLog(logger));
   provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
-  if (config.issuer.startsWith('https:')) provider.use(httpsExpected(logger));
+
   const jwksPath = new URL(provider.urlFor('jwks')).pathname;
   const documents = publicDocumentCache({
     documents: [
@@ -275,6 +275,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
     ctx.status = status;
   };
   provider.use(errorNormaliser({ logger, renderPage: errorPage }));
+  if (config.issuer.startsWith('https:')) provider.use(httpsExpected({ logger, renderPage: errorPage }));
   // Before every layer that recognises an endpoint by its path: each endpoint answers at that path only.
   provider.use(canonicalPaths());
   provider.use(requestLimits({ renderPage: errorPage }));
