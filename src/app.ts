@@ -21,6 +21,7 @@ import httpMetrics from './middleware/koa-http-metrics.js';
 import errorNormaliser from './middleware/koa-error-normaliser.js';
 import httpsExpected from './middleware/koa-https-expected.js';
 import initialAccessToken from './middleware/koa-initial-access-token.js';
+import introspectionSubject from './middleware/koa-introspection-subject.js';
 import jwksCaching from './middleware/koa-jwks-caching.js';
 import oauthErrorConformance from './middleware/koa-oauth-error-conformance.js';
 import rateLimit from './middleware/koa-rate-limit.js';
@@ -325,6 +326,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
     }),
   );
   provider.use(oauthErrorConformance({ issuer: config.issuer }));
+  provider.use(introspectionSubject({ path: new URL(provider.urlFor('introspection')).pathname }));
   provider.use(authorizationErrorConformance());
   if (config.dynamicRegistration !== 'off') {
     provider.use(registrationResponse({ catalog }));

@@ -1,7 +1,7 @@
 // An API trusts Gatehouse end to end for machine clients: a client_credentials JWT verified
 // against the published JWKS, introspection by the API's own client, revocation taking effect.
 import { expect } from 'chai';
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 
 import { createApi, createMachineClient, createResourceServerClient, relyingParty } from '../helpers/fixtures.js';
@@ -104,6 +104,8 @@ describe('client credentials, JWKS validation, introspection and revocation', ()
     expect(introspected.scope).to.equal('orders:read');
     expect(introspected.aud).to.equal(ORDERS);
     expect(introspected.client_id).to.equal(worker.clientMetadata().client_id);
+    // The same subject as the JWT's (RFC 9068 §2.2: the client, for a client-credentials token).
+    expect(introspected.sub).to.equal(worker.clientMetadata().client_id).and.equal(decodeJwt(orders.access_token).sub);
     expect(introspected.token_type).to.equal('Bearer');
     expect(introspected.exp).to.be.a('number');
     expect(introspected.iat).to.be.a('number');
