@@ -51,6 +51,20 @@ const STATE_COOKIE = 'gh_account_state';
 /** A form without its token, or posted from another site. */
 class FormRejected extends Error {}
 
+/**
+ * The error code a sign-in for the account page came back with, if it is one the authorization
+ * endpoint sends; any other text (the query is anyone's to write) is not shown on Gatehouse's page.
+ */
+const AUTHORIZATION_ERRORS = new Set([
+  'access_denied', 'invalid_request', 'unauthorized_client', 'unsupported_response_type', 'invalid_scope', 'server_error', 'temporarily_unavailable',
+  'login_required', 'consent_required', 'interaction_required', 'account_selection_required', 'invalid_target', 'invalid_request_uri', 'invalid_request_object',
+]);
+
+function accountErrorCode(error: unknown): string {
+  if (error === undefined) return 'invalid_state';
+  return typeof error === 'string' && AUTHORIZATION_ERRORS.has(error) ? error : 'invalid_response';
+}
+
 export function createAccountRouter(deps: AccountRouteDependencies): Router {
   const { provider, views, csrf } = deps;
   const router = new Router();
@@ -181,7 +195,7 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
     ctx.cookies.set(STATE_COOKIE, null, { path: '/account' });
     if (!expected || ctx.query.state !== expected || typeof ctx.query.error === 'string') {
       const t = textsFor(ctx);
-      await render(ctx, 'error', { title: t.errorTitle, message: t.errorExpired, code: typeof ctx.query.error === 'string' ? ctx.query.error.slice(0, 60) : 'invalid_state', backUrl: '/account/login', wide: false }, 400);
+      await render(ctx, 'error', { title: t.errorTitle, message: t.errorExpired, code: accountErrorCode(ctx.query.error), backUrl: '/account/login', wide: false }, 400);
       return;
     }
     ctx.redirect('/account');

@@ -84,6 +84,17 @@ describe('account page: apps, sessions, password, two-step sign-in', function ()
     expect(events).to.have.length(1);
   });
 
+  it('never shows text from the sign-in callback\'s query on its error page (no content spoofing)', async () => {
+    const spoof = 'Account locked. Call +1-555-0100 now';
+    const page = await fetch(url(`/account/callback?error=${encodeURIComponent(spoof)}&state=x`));
+    expect(page.status).to.equal(400);
+    const body = await page.text();
+    expect(body).to.not.include('Account locked');
+    expect(body).to.include('invalid_response');
+    // A real authorization error code is still named.
+    expect(await (await fetch(url('/account/callback?error=access_denied&state=x'))).text()).to.include('access_denied');
+  });
+
   it('refuses account forms without the token or from another origin', async () => {
     const browser = new FormBrowser();
     await appSignIn(browser, { login: 'bob' });
