@@ -90,6 +90,14 @@ describe('sign-in pages in Chromium', function () {
   it('runs the code flow with PKCE: labelled login, consent with Allow, tokens verified by openid-client', async () => {
     const context = await newContext();
     const page = await context.newPage();
+    // Nothing on Gatehouse's pages fails to load or logs an error (a missing favicon included).
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    });
+    page.on('response', (response) => {
+      if (new URL(response.url()).origin === server.issuer && response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
+    });
     const start = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid profile orders:read', resource: API });
     await page.goto(start.url.toString());
     await expect(await page.title()).to.include('Sign in');
@@ -101,6 +109,7 @@ describe('sign-in pages in Chromium', function () {
     const tokens = await oidc.authorizationCodeGrant(app, new URL(page.url()), { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce });
     expect(tokens.claims()!.preferred_username).to.equal('alice');
     expect((await oidc.tokenIntrospection(rs, tokens.access_token)).active).to.equal(true);
+    expect(problems).to.deep.equal([]);
     await context.close();
   });
 
