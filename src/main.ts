@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   if (config.secrets.generated.length) {
     logger.warn(
       { generated: config.secrets.generated, file: `${config.dataDir}/dev-secrets.json` },
-      'development secrets were generated into the data directory; set them explicitly for production',
+      'using development secrets from the data directory (generated there on the first start); set them explicitly for production',
     );
   }
   const running = await startServer({ config, logger });
