@@ -39,7 +39,7 @@ import { AccessTokenVerifier } from './oidc/access-token-verifier.js';
 import { withDatabaseAvailability } from './oidc/availability.js';
 import { corsAllowed, type CorsClient } from './oidc/cors.js';
 import { noteDpopRefusals } from './oidc/dpop-refusals.js';
-import { createOutboundFetch } from './oidc/outbound-fetch.js';
+import { createOutboundFetch, type OutboundOutcome } from './oidc/outbound-fetch.js';
 import { createPublicNetworkFetch } from './oidc/public-network.js';
 import { reuseClientInstances } from './oidc/client-instances.js';
 import { ClientMetadataMapper } from './oidc/client-metadata.js';
@@ -136,21 +136,12 @@ export async function createApp({ config, database, logger }: { config: Config; 
     brand: { name: config.brand.name, color: config.brand.color, logoUrl: config.brand.logoFile ? LOGO_PATH : undefined },
     cache: config.nodeEnv === 'production',
   });
-  const outboundFetch = createOutboundFetch({
-    timeoutMs: operations.outboundHttpTimeoutMs,
-    observe: (outcome, seconds) => {
-      metrics.outboundRequests.inc({ outcome });
-      metrics.outboundDuration.observe({ outcome }, seconds);
-    },
-  });
-  const publicOutboundFetch = createOutboundFetch({
-    timeoutMs: operations.outboundHttpTimeoutMs,
-    observe: (outcome, seconds) => {
-      metrics.outboundRequests.inc({ outcome });
-      metrics.outboundDuration.observe({ outcome }, seconds);
-    },
-    fetchImpl: createPublicNetworkFetch(),
-  });
+  const observeOutbound = (outcome: OutboundOutcome, seconds: number) => {
+    metrics.outboundRequests.inc({ outcome });
+    metrics.outboundDuration.observe({ outcome }, seconds);
+  };
+  const outboundFetch = createOutboundFetch({ timeoutMs: operations.outboundHttpTimeoutMs, observe: observeOutbound });
+  const publicOutboundFetch = createOutboundFetch({ timeoutMs: operations.outboundHttpTimeoutMs, observe: observeOutbound, fetchImpl: createPublicNetworkFetch() });
   const logoutSender = new BackchannelLogoutSender({
     // A dynamically registered client's URL (or one no longer known) reaches public addresses only;
     // an operator's clients may live on the same private network as Gatehouse.
@@ -255,7 +246,6 @@ export async function createApp({ config, database, logger }: { config: Config; 
   provider.use(requestId({ trustProxy: config.trustProxy }));
   provider.use(accessLog(logger));
   provider.use(securityHeaders({ hsts: config.issuer.startsWith('https:') }));
-
   const jwksPath = new URL(provider.urlFor('jwks')).pathname;
   const documents = publicDocumentCache({
     documents: [
