@@ -39,9 +39,10 @@ function requestToCheck(ctx: Context): Request | undefined {
   const params = ctx.state.oauthParams as Map<string, string[]> | undefined;
   const grantType = params?.get('grant_type')?.[0];
   const tokenParameter = grantType && GRANTS_THAT_CONSUME.get(grantType);
+  if (!tokenParameter) return undefined;
   // RFC 6749 §3.2: a parameter sent without a value is treated as omitted (oidc-provider does the same).
-  const resources = params?.get('resource')?.filter(Boolean);
-  if (!tokenParameter || !resources?.length) return undefined;
+  const resources = params.get('resource')?.filter(Boolean);
+  if (!resources?.length) return undefined;
   return { grantType: grantType as ConsumingGrant, token: params.get(tokenParameter)?.[0], resources };
 }
 
