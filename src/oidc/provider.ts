@@ -10,6 +10,7 @@ import type { ClientSecretHasher } from '../services/client-secrets.js';
 import type { KeyRing } from '../services/key-ring.js';
 import type { UserService } from '../services/users.js';
 import type { Messages } from '../ui/messages.js';
+import { localizedErrorDescription } from '../ui/error-descriptions.js';
 import type { ViewRenderer } from '../ui/views.js';
 import { deviceFlowFeature } from './device-flow.js';
 import { fapiCodeTtl, fapiProfileOf, FAPI_CLIENT_PROPERTY } from './fapi.js';
@@ -170,7 +171,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
     renderError: async (ctx, out) => {
       await page(ctx, 'error', (t) => ({
         title: t.errorTitle,
-        message: out.error_description ?? t.errorGeneric,
+        message: localizedErrorDescription(t, out.error_description),
         code: out.error,
         backUrl: '/account',
       }));

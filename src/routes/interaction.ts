@@ -16,6 +16,7 @@ import { loginMatchingHint } from '../oidc/id-token-hint.js';
 import type { CsrfTokens } from '../ui/csrf.js';
 import type { Messages } from '../ui/messages.js';
 import type { PendingLogins } from '../ui/pending-login.js';
+import { localizedErrorDescription } from '../ui/error-descriptions.js';
 import { formBody } from '../ui/form-body.js';
 import type { ViewRenderer } from '../ui/views.js';
 import { requestFacts } from './request-facts.js';
@@ -147,7 +148,7 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
         return;
       }
       if (error instanceof errors.OIDCProviderError) {
-        await render(ctx, 'error', t, { title: t.errorTitle, message: error.error_description ?? t.errorGeneric, code: error.error, backUrl: '/account' }, error.statusCode);
+        await render(ctx, 'error', t, { title: t.errorTitle, message: localizedErrorDescription(t, error.error_description), code: error.error, backUrl: '/account' }, error.statusCode);
         return;
       }
       throw error;

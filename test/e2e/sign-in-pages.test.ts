@@ -94,6 +94,17 @@ describe('sign-in pages: headers, texts, languages, branding and escaping', func
     expect(unknown.body).to.include('<html lang="en">').and.include('Username or email');
   });
 
+  it('words the error page in the browser\'s language, oidc-provider\'s errors included', async () => {
+    const unknownClient = `${server.issuer}/auth?client_id=no-such-app&response_type=code&scope=openid`;
+    const german = await fetch(unknownClient, { headers: { accept: 'text/html', 'accept-language': 'de-DE' } });
+    const body = await german.text();
+    expect(german.status).to.equal(400);
+    expect(body).to.include('<html lang="de">').and.include('Diese Anwendung ist hier nicht registriert.');
+    expect(body).to.not.include('client is invalid');
+    const english = await (await fetch(unknownClient, { headers: { accept: 'text/html', 'accept-language': 'en' } })).text();
+    expect(english).to.include('client is invalid');
+  });
+
   it('describes each scope and names the API on the consent page, in the requested language', async () => {
     const app = await relyingParty(server.issuer, clientId, clientSecret);
     const start = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid email payslips:read', resource: API, prompt: 'consent', extra: { ui_locales: 'de' } });
