@@ -37,8 +37,14 @@ export class TwoStepService implements RekeyableStore {
     return (await this.deps.repository.unusedRecoveryCodeHashes(userId)).length;
   }
 
-  /** Starts (or restarts) enrolment: a new secret waits, sealed, until the user proves they hold it. */
+  /**
+   * Starts enrolment: a new secret waits, sealed, until the user proves they hold it. An enrolment
+   * already under way is shown again instead, so that a second tab (or a reload) does not replace
+   * the secret the user may just have scanned in the first.
+   */
   async begin(userId: string, accountLabel: string): Promise<Enrolment> {
+    const started = await this.pending(userId, accountLabel);
+    if (started) return started;
     const secret = new Secret({ size: 20 });
     await this.deps.repository.setPending(userId, this.deps.encryptor.seal(secret.base32, context(userId)));
     return this.describe(secret, accountLabel);

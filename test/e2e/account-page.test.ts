@@ -154,6 +154,9 @@ describe('account page: apps, sessions, password, two-step sign-in', function ()
     expect(enrol.status).to.equal(200);
     expect(enrol.body).to.include('src="data:image/svg+xml;base64,');
     const secret = /id="totp-secret">([A-Z2-7]+)</.exec(enrol.body)![1]!;
+    // A second tab (or a reload) shows the same secret, so the one scanned first still works.
+    const secondTab = await browser.get(url('/account/two-step'));
+    expect(/id="totp-secret">([A-Z2-7]+)</.exec(secondTab.body)![1]).to.equal(secret);
     const totp = new TOTP({ secret: Secret.fromBase32(secret), period: 30, digits: 6, algorithm: 'SHA1' });
     const wrong = await post(browser, enrol, '/account/two-step', { code: '000000' === totp.generate() ? '111111' : '000000' });
     expect(wrong.status).to.equal(400);
