@@ -233,12 +233,13 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
       return;
     }
     const outcome = await deps.users.changeOwnPassword(who.userId, current, next, { actor: actorOf(ctx) });
+    // The attempt was counted by check(); only a wrong current password stays counted.
+    if (outcome !== 'wrong_current') await deps.throttle.recordSuccess(accountThrottleKey(who), ctx.ip, verdict);
     if (outcome === 'changed') {
       await deps.access.endSessions(who.userId, { except: who.sessionUid, actor: actorOf(ctx) });
       await accountPage(ctx, who, { notice: t.passwordChanged });
       return;
     }
-    if (outcome === 'wrong_current') await deps.throttle.recordFailure(accountThrottleKey(who), ctx.ip);
     const message = { wrong_current: t.currentPasswordWrong, too_short: t.passwordTooShort(PASSWORD_MIN_LENGTH), too_long: t.passwordTooLong(PASSWORD_MAX_LENGTH), common: t.passwordCommon }[outcome];
     await accountPage(ctx, who, { passwordError: message, status: 400 });
   });
@@ -273,11 +274,11 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
     const password = typeof body.password === 'string' ? body.password : '';
     const verdict = await deps.throttle.check(accountThrottleKey(who), ctx.ip);
     if (verdict.blocked || !(await deps.users.authenticate(who.username, password))) {
-      if (!verdict.blocked) await deps.throttle.recordFailure(accountThrottleKey(who), ctx.ip);
       if (verdict.blocked) ctx.set('Retry-After', String(verdict.retryAfterSeconds));
       await accountPage(ctx, who, { twoStepError: verdict.blocked ? t.tooManyAttempts(Math.ceil(verdict.retryAfterSeconds / 60)) : t.currentPasswordWrong, status: verdict.blocked ? 429 : 400 });
       return;
     }
+    await deps.throttle.recordSuccess(accountThrottleKey(who), ctx.ip, verdict);
     await deps.twoStep.disable(who.userId);
     deps.audit.record({ type: 'account.two_step.disabled', outcome: 'success', userId: who.userId, ...requestFacts(ctx) });
     await accountPage(ctx, who, { notice: t.twoStepDisabled });

@@ -205,7 +205,6 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
     if (verdict.delayMs) await sleep(verdict.delayMs);
     const user = login && password ? await deps.users.verifySignIn(named, password) : undefined;
     if (!user) {
-      await deps.throttle.recordFailure(account, ctx.ip);
       deps.audit.record({
         type: 'login.failure',
         outcome: 'failure',
@@ -247,7 +246,6 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
     if (verdict.delayMs) await sleep(verdict.delayMs);
     const factor = await deps.twoStep.verify(userId, code);
     if (!factor) {
-      await deps.throttle.recordFailure(throttleKey, ctx.ip);
       deps.audit.record({ type: 'login.failure', outcome: 'failure', clientId: String(details.params.client_id), userId, ...requestFacts(ctx), details: { reason: 'invalid_second_factor' } });
       await renderSecondStep(ctx, details, String(body.pending), t.invalidCode);
       return;

@@ -96,9 +96,18 @@ export class BatchedRateLimiter {
     return this.store.penalty(key, points);
   }
 
-  async reward(key: string | number, points?: number): Promise<RateLimiterRes> {
-    this.states.delete(String(key));
-    return this.store.reward(key, points);
+  async reward(key: string | number, points = 1): Promise<RateLimiterRes> {
+    const id = String(key);
+    const state = this.states.get(id);
+    // Points still counted only here are taken back here (forgetting the key would drop the others).
+    if (state && state.pending >= points) {
+      state.pending -= points;
+      return this.answer(state, Date.now());
+    }
+    this.states.delete(id);
+    const carried = state?.pending ?? 0;
+    if (carried) await this.store.consume(id, carried).catch(() => undefined);
+    return this.store.reward(id, points);
   }
 
   async delete(key: string | number): Promise<boolean> {

@@ -1,6 +1,7 @@
-// Brute-force protection for the sign-in forms: failed attempts are counted per account, per client
-// address and per account+address (the strictest, so an attacker elsewhere cannot lock the real user
-// out for long). Past a few failures each further answer is slowed down; past a limit, 429.
+// Brute-force protection for the sign-in forms: attempts are counted per account, per client address
+// and per account+address (the strictest, so an attacker elsewhere cannot lock the real user out for
+// long) before the password is checked, and a successful one is taken back. Past a few failures each
+// further answer is slowed down; past a limit, 429.
 import { createHash } from 'node:crypto';
 
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
@@ -31,38 +32,37 @@ export class LoginThrottle {
     this.perIp = store.create('login-ip', { points: policy.perIp, durationSeconds: window });
   }
 
-  /** Before a password (or code) is checked: refused, or allowed after a delay. */
+  /**
+   * Before a password (or code) is checked: refused, or allowed after a delay. The attempt is counted
+   * here, before the check, as a failure until recordSuccess says otherwise: attempts made at the same
+   * moment then each see the others (counted only after a wrong password, a burst of parallel guesses
+   * all saw a count of zero and none was refused or slowed).
+   */
   async check(account: string, ip: string): Promise<ThrottleVerdict> {
     const keys = this.keys(account, ip);
-    const [pair, byAccount, byIp] = await Promise.all([this.perPair.get(keys.pair), this.perAccount.get(keys.account), this.perIp.get(keys.ip)]);
-    const spent = [
-      [pair, this.policy.perAccountAndIp],
-      [byAccount, this.policy.perAccount],
-      [byIp, this.policy.perIp],
-    ] as const;
-    const retryMs = Math.max(0, ...spent.filter(([res, limit]) => res && res.consumedPoints >= limit).map(([res]) => res!.msBeforeNext));
-    if (retryMs > 0) return { blocked: true, retryAfterSeconds: Math.max(1, Math.ceil(retryMs / 1000)) };
-    const failures = Math.max(pair?.consumedPoints ?? 0, byAccount?.consumedPoints ?? 0);
-    const over = failures - this.policy.delayAfter;
-    return { blocked: false, delayMs: over < 0 ? 0 : Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** over), pairFailures: pair?.consumedPoints ?? 0 };
-  }
-
-  async recordFailure(account: string, ip: string): Promise<void> {
-    const keys = this.keys(account, ip);
-    // Over the limit, consume() rejects with the counter state: that is expected here.
-    const count = (limiter: RateLimiterAbstract, key: string) => limiter.consume(key).catch((res: RateLimiterRes | Error) => {
-      if (res instanceof Error) throw res;
-    });
-    await Promise.all([count(this.perPair, keys.pair), count(this.perAccount, keys.account), count(this.perIp, keys.ip)]);
+    const [pair, byAccount, byIp] = await Promise.all([take(this.perPair, keys.pair), take(this.perAccount, keys.account), take(this.perIp, keys.ip)]);
+    const refused = [pair, byAccount, byIp].filter((outcome) => outcome.refused);
+    if (refused.length) {
+      const retryMs = Math.max(...refused.map((outcome) => outcome.res.msBeforeNext));
+      return { blocked: true, retryAfterSeconds: Math.max(1, Math.ceil(retryMs / 1000)) };
+    }
+    // Failures before this attempt.
+    const pairFailures = pair.res.consumedPoints - 1;
+    const over = Math.max(pairFailures, byAccount.res.consumedPoints - 1) - this.policy.delayAfter;
+    return { blocked: false, delayMs: over < 0 ? 0 : Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** over), pairFailures };
   }
 
   /**
-   * The user proved who they are from this address: their failures from here are forgotten. With none
-   * counted at the check there is nothing to forget (a failure racing in since then stays counted).
+   * The user proved who they are from this address: this attempt does not count against the account
+   * or the address, and their earlier failures from here are forgotten.
    */
   async recordSuccess(account: string, ip: string, checked: { pairFailures: number }): Promise<void> {
-    if (checked.pairFailures === 0) return;
-    await this.perPair.delete(this.keys(account, ip).pair);
+    const keys = this.keys(account, ip);
+    await Promise.all([
+      checked.pairFailures > 0 ? this.perPair.delete(keys.pair) : this.perPair.reward(keys.pair, 1),
+      this.perAccount.reward(keys.account, 1),
+      this.perIp.reward(keys.ip, 1),
+    ]);
   }
 
   private keys(account: string, ip: string) {
@@ -77,5 +77,15 @@ export class LoginThrottle {
  * and its email share one budget), else what was typed.
  */
 export const throttleAccount = (login: string, user: { id: string } | undefined): string => (user ? `user:${user.id}` : login);
+
+/** consume(), with a refusal (the limit reached) as an answer rather than a thrown counter state. */
+async function take(limiter: RateLimiterAbstract, key: string): Promise<{ refused: boolean; res: RateLimiterRes }> {
+  try {
+    return { refused: false, res: await limiter.consume(key) };
+  } catch (rejection) {
+    if (rejection instanceof Error) throw rejection;
+    return { refused: true, res: rejection as RateLimiterRes };
+  }
+}
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -30,6 +30,16 @@ describe('batched rate limiter', () => {
     expect((await store.get('ip'))?.consumedPoints).to.equal(100);
   });
 
+  it('takes a reward back from the points counted in process, without losing the others', async () => {
+    const { store } = countingStore(1000);
+    const limiter = new BatchedRateLimiter(store, 10_000);
+    for (let i = 0; i < 10; i += 1) await limiter.consume('account');
+    await limiter.reward('account', 1);
+    expect((await limiter.get('account'))?.consumedPoints).to.equal(9);
+    await limiter.flush();
+    expect((await store.get('account'))?.consumedPoints).to.equal(9);
+  });
+
   it('answers in process, without a promise, only while a key is known and far below the limit', async () => {
     const { store, calls } = countingStore(10);
     const limiter = new BatchedRateLimiter(store, 10_000);

@@ -1,10 +1,10 @@
-// A successful sign-in forgets the failures counted for that account from that address, and writes
-// nothing to the shared store when there were none to forget.
+// The sign-in throttle counts an attempt before the password is checked, so that parallel guesses
+// see each other; a success takes its attempt back and forgets the failures from that address.
 import { expect } from 'chai';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 
 import type { LimitPolicy, RateLimitStore } from '../../src/repositories/rate-limit-store.js';
-import { LoginThrottle } from '../../src/services/login-throttle.js';
+import { LoginThrottle, type ThrottleVerdict } from '../../src/services/login-throttle.js';
 
 const POLICY = { windowSeconds: 900, perAccountAndIp: 5, perAccount: 20, perIp: 50, delayAfter: 3 };
 
@@ -22,29 +22,46 @@ function spyingStore() {
   return { store, deletes };
 }
 
+/** A failed attempt: counted by check() and left counted. */
+const fail = (throttle: LoginThrottle, account: string, ip: string) => throttle.check(account, ip);
+
 describe('login throttle', () => {
-  it('writes nothing on a success when no failure was counted for the account and address', async () => {
+  it('refuses parallel guesses beyond the limit: each attempt is counted before its password is checked', async () => {
+    const { store } = spyingStore();
+    const throttle = new LoginThrottle(store, POLICY);
+    const verdicts = await Promise.all(Array.from({ length: 30 }, () => throttle.check('alice', '192.0.2.1')));
+    expect(verdicts.filter((v) => !v.blocked)).to.have.length(POLICY.perAccountAndIp);
+    expect(verdicts.filter((v) => v.blocked)).to.have.length(30 - POLICY.perAccountAndIp);
+  });
+
+  it('takes a successful attempt back: it counts against neither the account nor the address', async () => {
     const { store, deletes } = spyingStore();
     const throttle = new LoginThrottle(store, POLICY);
-    const verdict = await throttle.check('alice', '192.0.2.1');
-    expect(verdict).to.deep.equal({ blocked: false, delayMs: 0, pairFailures: 0 });
-    await throttle.recordSuccess('alice', '192.0.2.1', verdict as { pairFailures: number });
+    for (let i = 0; i < 10; i += 1) {
+      const verdict = await throttle.check('alice', '192.0.2.1');
+      expect(verdict).to.deep.equal({ blocked: false, delayMs: 0, pairFailures: 0 });
+      await throttle.recordSuccess('alice', '192.0.2.1', verdict as { pairFailures: number });
+    }
+    // No failure was counted, so there was nothing to forget.
     expect(deletes).to.deep.equal([]);
   });
 
   it('forgets the failures from that address on a success, keeping the account-wide count', async () => {
     const { store, deletes } = spyingStore();
     const throttle = new LoginThrottle(store, POLICY);
-    await throttle.recordFailure('alice', '192.0.2.1');
-    await throttle.recordFailure('alice', '192.0.2.1');
+    await fail(throttle, 'alice', '192.0.2.1');
+    await fail(throttle, 'alice', '192.0.2.1');
     const verdict = await throttle.check('Alice ', '192.0.2.1');
     expect(verdict).to.include({ blocked: false, pairFailures: 2 });
     await throttle.recordSuccess('Alice ', '192.0.2.1', verdict as { pairFailures: number });
     expect(deletes).to.have.length(1);
     expect(deletes[0]).to.match(/^login-pair\/.+:192\.0\.2\.1$/);
-    expect(await throttle.check('alice', '192.0.2.1')).to.include({ pairFailures: 0 });
+    const next = await throttle.check('alice', '192.0.2.1');
+    expect(next).to.include({ pairFailures: 0 });
+    await throttle.recordSuccess('alice', '192.0.2.1', next as { pairFailures: number });
     // Two more failures from elsewhere reach the delay: the two earlier ones still count for the account.
-    for (let i = 0; i < 2; i += 1) await throttle.recordFailure('alice', '198.51.100.7');
-    expect((await throttle.check('alice', '198.51.100.9')) as { delayMs: number }).to.have.property('delayMs').above(0);
+    for (let i = 0; i < 2; i += 1) await fail(throttle, 'alice', '198.51.100.7');
+    const slowed: ThrottleVerdict = await throttle.check('alice', '198.51.100.9');
+    expect(slowed).to.have.property('delayMs').above(0);
   });
 });
