@@ -32,6 +32,7 @@ import postOnly from './middleware/koa-post-only.js';
 import { publicDocumentCache } from './middleware/koa-public-document-cache.js';
 import requestLimits from './middleware/koa-request-limits.js';
 import requestId from './middleware/koa-request-id.js';
+import requestTarget from './middleware/koa-request-target.js';
 import securityHeaders from './middleware/koa-security-headers.js';
 import tokenResourceCheck from './middleware/koa-token-resource-check.js';
 import { createAdapterClass } from './oidc/adapter.js';
@@ -242,6 +243,8 @@ export async function createApp({ config, database, logger }: { config: Config; 
   });
 
   // provider.use() places middleware in front of oidc-provider's own routing.
+  // First: everything after reads the host and path this settles.
+  provider.use(requestTarget());
   provider.use(httpMetrics(metrics));
   provider.use(requestId({ trustProxy: config.trustProxy }));
   provider.use(accessLog(logger));
