@@ -133,8 +133,9 @@ export class ClientService {
         apis: patch.apis,
         tokenEndpointAuthMethod: patch.tokenEndpointAuthMethod,
       }),
-      // A new set of APIs (or grant types) without a scope gets the default scope for them.
-      scope: patch.scope ?? (patch.apis || patch.grantTypes ? undefined : before.scope),
+      // A change of APIs or grant types never widens what the client already had: its scope stays
+      // (less what no longer applies), and only an API added now brings its scopes, as at creation.
+      scope: patch.scope ?? (patch.apis || patch.grantTypes ? await this.carriedScope(before, patch) : before.scope),
       jwksUri: patch.jwksUri === null ? undefined : (patch.jwksUri ?? before.jwksUri),
       logoUri: patch.logoUri === null ? undefined : (patch.logoUri ?? before.logoUri),
       policyUri: patch.policyUri === null ? undefined : (patch.policyUri ?? before.policyUri),
@@ -269,6 +270,21 @@ export class ClientService {
     };
     for (const key of Object.keys(metadata)) if (metadata[key] === undefined) delete metadata[key];
     return { name: parsed.name, metadata, apis, introspectFor, authMethod };
+  }
+
+  /**
+   * The scope a client keeps when its APIs or grant types change without a scope given: what it had,
+   * plus all scopes of an API added now and the OpenID Connect scopes if it now signs users in for the
+   * first time. (Taking the defaults instead turned an admin:read client into an admin:write one.)
+   */
+  private async carriedScope(before: CreateClientInput, patch: { apis?: string[]; grantTypes?: string[] }): Promise<string | undefined> {
+    if (before.scope === undefined) return undefined;
+    const kept = before.scope.split(' ').filter(Boolean);
+    const added = patch.apis ? await this.resolveApis(patch.apis.filter((api) => !(before.apis ?? []).includes(api)), 'apis') : [];
+    const signsUsersIn = (types: string[] | undefined) => Boolean(types?.some((type) => type === 'authorization_code' || type === DEVICE_CODE_GRANT));
+    const nowSigningIn = patch.grantTypes !== undefined && signsUsersIn(patch.grantTypes) && !signsUsersIn(before.grantTypes);
+    const oidc = nowSigningIn ? DEFAULT_OIDC_SCOPES.filter((s) => s !== 'offline_access' || patch.grantTypes!.includes('refresh_token')) : [];
+    return [...new Set([...kept, ...oidc, ...added.flatMap((api) => api.scopes.map((scope) => scope.name))])].join(' ');
   }
 
   private async resolveApis(identifiers: string[], field: string): Promise<ApiRecord[]> {

@@ -192,6 +192,28 @@ describe('admin API: clients and APIs', () => {
       expect((await api('PATCH', '/clients/nosuchclient', { name: 'x' })).status).to.equal(404);
     });
 
+    it('never widens a client\'s scope when its grant types or APIs change without a scope', async () => {
+      const scopes = async (id: string) => String((await api('GET', `/clients/${id}`)).body.scope).split(' ').sort();
+      // A read-only admin client stays read-only.
+      const reader = await api('POST', '/clients', { name: 'CI reader', is_admin: true, scope: 'admin:read' });
+      const readerId = String(reader.body.client_id);
+      expect((await api('PATCH', `/clients/${readerId}`, { grant_types: ['client_credentials'] })).status).to.equal(200);
+      expect(await scopes(readerId)).to.deep.equal(['admin:read']);
+      expect((await api('PATCH', `/clients/${readerId}`, { apis: [server.core.adminApi] })).status).to.equal(200);
+      expect(await scopes(readerId)).to.deep.equal(['admin:read']);
+      // A narrowed web client keeps its scope when it gains a grant type or has its APIs set again.
+      const narrow = await api('POST', '/clients', { name: 'Narrow', redirect_uris: ['https://n.example.com/cb'], apis: [ORDERS], scope: 'openid orders:read' });
+      const narrowId = String(narrow.body.client_id);
+      expect((await api('PATCH', `/clients/${narrowId}`, { grant_types: ['authorization_code', 'refresh_token', 'client_credentials'] })).status).to.equal(200);
+      expect(await scopes(narrowId)).to.deep.equal(['openid', 'orders:read']);
+      expect((await api('PATCH', `/clients/${narrowId}`, { apis: [ORDERS] })).status).to.equal(200);
+      expect(await scopes(narrowId)).to.deep.equal(['openid', 'orders:read']);
+      // An API added now brings its scopes, as at creation.
+      await api('POST', '/apis', { identifier: 'https://added.example.com', scopes: [{ name: 'added:read' }] });
+      expect((await api('PATCH', `/clients/${narrowId}`, { apis: [ORDERS, 'https://added.example.com'] })).status).to.equal(200);
+      expect(await scopes(narrowId)).to.deep.equal(['added:read', 'openid', 'orders:read']);
+    });
+
     it('POST /clients/{client_id}/rotate-secret returns a new secret once; the old one stops at once, or after the overlap', async () => {
       const worker = await api('POST', '/clients', { name: 'Worker', grant_types: ['client_credentials'], apis: [ORDERS], scope: 'orders:read' });
       const id = String(worker.body.client_id);
