@@ -140,7 +140,11 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
         const exp = deps.accessTokens.expiryOf(id);
         await deps.revocations.revoke('jti', id, exp ? new Date((exp + 60) * 1000) : accessTokenRevocationExpiry());
       }
-      await deps.models.destroy(this.name, storageId(this.name, id));
+      const deleted = await deps.models.destroy(this.name, storageId(this.name, id));
+      // RFC 7592 §2.2: an update rotates the registration access token. Of concurrent updates with the
+      // same token only the one that removes it gets a new one; the others were racing a token that
+      // is gone (each would otherwise have left another valid token behind).
+      if (!deleted && this.name === 'RegistrationAccessToken') throw new errors.InvalidToken('the registration access token was already rotated');
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

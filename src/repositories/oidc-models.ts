@@ -118,8 +118,9 @@ export class OidcModelRepository {
     return { consumed: false, consumedAt: existing?.consumed_at ?? null, grantId: existing?.grant_id ?? null };
   }
 
-  async destroy(model: string, id: string): Promise<void> {
-    await this.knex(TABLE).where({ model, id }).delete();
+  /** Whether there was a row to delete (of two concurrent deletes, exactly one finds it). */
+  async destroy(model: string, id: string): Promise<boolean> {
+    return (await this.knex(TABLE).where({ model, id }).delete()) > 0;
   }
 
   /** Deletes a grant's rows of one model in batches, so a grant with many tokens never holds long locks. */

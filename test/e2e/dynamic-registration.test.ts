@@ -194,6 +194,19 @@ describe('dynamic client registration', function () {
       }
     });
 
+    it('RFC 7592: of concurrent updates with one registration access token, one rotates it; no other token stays valid', async () => {
+      const { body: registered } = await register(server, webMetadata());
+      const uri = String(registered.registration_client_uri);
+      const rat = String(registered.registration_access_token);
+      const { registration_access_token: _rat, registration_client_uri: _uri, client_secret_expires_at: _exp, client_id_issued_at: _iat, ...current } = (await manage(uri, rat, 'GET')).body;
+      const answers = await Promise.all(Array.from({ length: 10 }, () => manage(uri, rat, 'PUT', { ...current, client_secret: String(registered.client_secret) })));
+      const issued = answers.filter((a) => a.status === 200).map((a) => String(a.body.registration_access_token));
+      expect(issued).to.have.length(1);
+      expect(answers.filter((a) => a.status !== 200).every((a) => a.status === 401)).to.equal(true);
+      const valid = await Promise.all(answers.map((a) => a.body.registration_access_token).filter(Boolean).map(async (token) => (await manage(uri, String(token), 'GET')).status));
+      expect(valid).to.deep.equal([200]);
+    });
+
     it('RFC 7592: reads its registration without any secret, updates it, and deletes it', async () => {
       const { body: registered } = await register(server, webMetadata());
       const uri = String(registered.registration_client_uri);
