@@ -9,7 +9,7 @@ import { createCore, type Core } from './core.js';
 import type { Database } from './db/database.js';
 import { countStatements, observeQueries, poolStats } from './db/instrumentation.js';
 import { migrationStatus } from './db/migrate.js';
-import { recordAuditEvent } from './metrics/audit-metrics.js';
+import { recordAuditEvent, recordRateLimitHit } from './metrics/audit-metrics.js';
 import { GatehouseMetrics } from './metrics/metrics.js';
 import { recordProviderEvents } from './metrics/provider-events.js';
 import accessLog from './middleware/koa-access-log.js';
@@ -282,6 +282,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
       audit: core.audit,
       logger,
       renderPage: (ctx, message) => errorPage(ctx, 429, 'too_many_requests', message),
+      onRefused: (limiter, ip) => recordRateLimitHit(metrics, limiter, ip),
     }),
   );
   provider.use(

@@ -1,5 +1,5 @@
 // Turns security events from the audit log into metrics: sign-ins by outcome (and the busiest
-// failing source), rate-limit hits by limiter, reuse of single-use tokens, and every event type.
+// failing source), reuse of single-use tokens, and every event type; and rate-limit hits by limiter.
 import type { AuditEvent } from '../repositories/audit-events.js';
 import type { GatehouseMetrics } from './metrics.js';
 
@@ -12,6 +12,12 @@ export const REUSE_EVENTS: Record<string, string> = {
   'code.reused': 'authorization_code',
 };
 
+/** One refused request, by limiter and source. */
+export function recordRateLimitHit(metrics: GatehouseMetrics, limiter: string, ip: string): void {
+  metrics.rateLimitHits.inc({ limiter: label(limiter, 'unknown') });
+  metrics.rateLimitSources.record(ip);
+}
+
 export function recordAuditEvent(metrics: GatehouseMetrics, event: AuditEvent): void {
   metrics.auditEvents.inc({ type: label(event.type, 'other'), outcome: event.outcome });
   if (event.type === 'login.success' || event.type === 'login.failure') {
@@ -19,12 +25,8 @@ export function recordAuditEvent(metrics: GatehouseMetrics, event: AuditEvent): 
     if (event.type === 'login.failure' && event.ip) metrics.loginFailureSources.record(event.ip);
     return;
   }
-  if (event.type === 'rate_limited') {
-    const details = event.details ?? {};
-    metrics.rateLimitHits.inc({ limiter: label(details.limiter ?? details.name ?? details.policy ?? details.endpoint, 'unknown') });
-    if (event.ip) metrics.rateLimitSources.record(event.ip);
-    return;
-  }
+  // Rate-limit hits are counted where they happen (recordRateLimitHit): the audit log keeps only the
+  // first refusal of each window.
   const tokenType = REUSE_EVENTS[event.type];
   if (tokenType) {
     metrics.tokenReuse.inc({ token_type: tokenType, grant_revoked: String(event.details?.grant_revoked === true) });

@@ -49,6 +49,8 @@ export interface RateLimitOptions {
   logger: Logger;
   /** Renders the 429 page for a browser at the authorization endpoint. */
   renderPage(ctx: Context, message: string): Promise<void>;
+  /** Every refusal, for the metrics (the audit log keeps the first of each window only). */
+  onRefused?(limiter: string, ip: string): void;
 }
 
 interface Counted {
@@ -110,9 +112,23 @@ export default function rateLimit(options: RateLimitOptions): Middleware {
     return undefined;
   };
 
+  // One audit event per limiter, client and address per window: the first refusal says it all, and a
+  // blocked sender must not turn each further request into a database write (metrics count them all).
+  const audited = new Map<string, number>();
+  const firstRefusalInWindow = (key: string, resetsAt: number): boolean => {
+    const now = Date.now();
+    if ((audited.get(key) ?? 0) > now) return false;
+    if (audited.size >= 10_000) for (const [k, until] of audited) if (until <= now) audited.delete(k);
+    if (audited.size < 10_000) audited.set(key, resetsAt);
+    return true;
+  };
+
   const refuse = async (ctx: Context, endpoint: RateLimitedEndpoint, over: Counted, counted: Counted[], clientId: string | undefined) => {
     const retryAfter = secondsUntil(over.res);
-    audit.record({ type: 'rate_limited', outcome: 'failure', clientId: clientId ?? null, ...requestFacts(ctx), details: { limiter: over.name, endpoint } });
+    options.onRefused?.(over.name, ctx.ip);
+    if (firstRefusalInWindow(`${over.name}|${clientId ?? ''}|${ctx.ip}`, Date.now() + over.res.msBeforeNext)) {
+      audit.record({ type: 'rate_limited', outcome: 'failure', clientId: clientId ?? null, ...requestFacts(ctx), details: { limiter: over.name, endpoint } });
+    }
     ctx.status = 429;
     ctx.set('Retry-After', String(retryAfter));
     ctx.set('Cache-Control', 'no-store');

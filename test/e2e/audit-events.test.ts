@@ -226,9 +226,10 @@ describe('audit log', () => {
     });
     const child = await startServerProcess(MAIN, env);
     try {
-      // 19 of these are refused and audited; the log buffers events for up to 500 ms, and the
-      // server is stopped at once: the last ones are still in the buffer then.
-      for (let i = 0; i < 20; i += 1) await fetch(`http://127.0.0.1:${port}/token`, { method: 'POST', headers: { authorization: basicAuth('nobody', 'x') } });
+      // 19 of these are refused and audited (each claims another client, so each is the first of its
+      // kind in the window); the log buffers events for up to 500 ms, and the server is stopped at
+      // once: the last ones are still in the buffer then.
+      for (let i = 0; i < 20; i += 1) await fetch(`http://127.0.0.1:${port}/token`, { method: 'POST', headers: { authorization: basicAuth(`nobody-${i}`, 'x') } });
       expect(await child.stop()).to.equal(0);
       const rows = await testDb.database.knex('audit_events').where({ type: 'rate_limited' }).count({ n: '*' });
       expect(Number(rows[0]!.n)).to.equal(19);
