@@ -5,7 +5,7 @@
 import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import { STANDARD_SCOPES } from '../schemas/api.js';
-import { createClientSchema, FAPI_PROFILES, TOKEN_EXCHANGE_GRANT } from '../schemas/client.js';
+import { createClientSchema, DEVICE_CODE_GRANT, FAPI_PROFILES, TOKEN_EXCHANGE_GRANT } from '../schemas/client.js';
 import { httpsUrlSchema, isNativeApp } from '../schemas/uris.js';
 import { generateClientSecret } from '../services/client-secrets.js';
 import { DEFAULT_OIDC_SCOPES } from '../services/clients.js';
@@ -51,6 +51,10 @@ export function validateRegistrationMetadata(ctx: KoaContextWithOIDC | undefined
   const grantTypes = strings(metadata.grant_types);
   if (grantTypes.includes('client_credentials')) {
     throw new errors.InvalidClientMetadata('grant_types: dynamically registered clients may not use client_credentials; ask an operator for a machine client');
+  }
+  // A device code is phished without any redirect URI to bind it to a client: only for clients an operator registered.
+  if (grantTypes.includes(DEVICE_CODE_GRANT)) {
+    throw new errors.InvalidClientMetadata('grant_types: the device code grant is for clients an operator registers, not for dynamic registration');
   }
   if (grantTypes.includes(TOKEN_EXCHANGE_GRANT)) {
     throw new errors.InvalidClientMetadata('grant_types: token exchange is granted by an operator, not through dynamic registration');
