@@ -50,6 +50,8 @@ export interface ProviderDependencies {
   clientView: (clientId: string) => Promise<{ name: string; logoUri?: string | undefined; unverified: boolean }>;
 }
 
+const ANONYMOUS_SESSION_TTL_SECONDS = 3600;
+
 // Asymmetric algorithms only: client secrets are stored hashed, so nothing can be keyed on them.
 const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 
@@ -219,7 +221,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
       DeviceCode: config.protocol.deviceCodeTtl,
       IdToken: config.ttl.idToken,
       Interaction: config.ttl.interaction,
-      Session: config.ttl.session,
+      // A session nobody signed in to (a logout or device page's form secret) is kept an hour, not for
+      // the whole session lifetime: anonymous visits would otherwise pile up rows for two weeks.
+      Session: (_ctx, session) => ((session as { accountId?: string }).accountId ? config.ttl.session : Math.min(config.ttl.session, ANONYMOUS_SESSION_TTL_SECONDS)),
       Grant: config.ttl.grant,
       RefreshToken: (_ctx, token) => {
         // Rotation restarts the idle lifetime; the family as a whole ends at the absolute lifetime.
