@@ -73,7 +73,8 @@ export function deviceFlowFeature(deps: {
 
 /**
  * In front of the code entry form: a client address that has entered too many wrong codes gets
- * a 429 page until the window ends. Only wrong codes count, so a user's typo costs one attempt.
+ * a 429 page until the window ends. Only wrong codes count (an entry is counted up front and taken
+ * back unless it was a wrong code), so a user's typo costs one attempt.
  */
 export function limitUserCodeGuessing(deps: {
   path: string;
@@ -82,8 +83,13 @@ export function limitUserCodeGuessing(deps: {
 }): Middleware {
   return onlyWhen((ctx) => ctx.method === 'POST' && ctx.path === deps.path, async (ctx, next) => {
     const key = ctx.ip;
-    const state = await deps.limiter.get(key);
-    if (state && state.consumedPoints >= deps.limiter.points) {
+    // Counted before the code is checked, so that codes entered at the same moment see each other;
+    // an entry that was not a wrong code is taken back afterwards.
+    const state = await deps.limiter.consume(key).catch((rejection: unknown) => {
+      if (rejection instanceof Error) throw rejection;
+      return rejection as Awaited<ReturnType<RateLimiterAbstract['consume']>>;
+    });
+    if (state.consumedPoints > deps.limiter.points) {
       ctx.status = 429;
       ctx.set('Retry-After', String(Math.max(1, Math.ceil(state.msBeforeNext / 1000))));
       ctx.type = 'html';
@@ -96,8 +102,11 @@ export function limitUserCodeGuessing(deps: {
       );
       return;
     }
-    await next();
-    if ((ctx.state as Record<symbol, boolean>)[WRONG_CODE]) await deps.limiter.penalty(key, 1);
+    try {
+      await next();
+    } finally {
+      if (!(ctx.state as Record<symbol, boolean>)[WRONG_CODE]) await deps.limiter.reward(key, 1);
+    }
   });
 }
 

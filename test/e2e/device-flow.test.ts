@@ -229,6 +229,25 @@ describe('device authorization grant (RFC 8628)', () => {
     }
   });
 
+  it('counts wrong codes entered all at once before checking any: no more than the limit are checked', async () => {
+    // A server of its own (with its own database, so its own counters for this address).
+    const fresh = await startTestServer({ env: { DEVICE_USER_CODE_ATTEMPTS: String(ATTEMPTS) } });
+    try {
+      const entries = await Promise.all(
+        Array.from({ length: 12 }, async () => {
+          const browser = new FormBrowser();
+          const form = await browser.get(`${fresh.issuer}/device`);
+          return { browser, xsrf: hiddenField(form.body, 'xsrf') };
+        }),
+      );
+      const answers = await Promise.all(entries.map(({ browser, xsrf }) => browser.post(`${fresh.issuer}/device`, { xsrf, user_code: 'BBBB-BBBB' })));
+      expect(answers.filter((answer) => answer.status === 400)).to.have.length(ATTEMPTS);
+      expect(answers.filter((answer) => answer.status === 429)).to.have.length(12 - ATTEMPTS);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
   it('refuses wrong codes, then blocks the address after too many, even for a right code', async () => {
     const start = await oidc.initiateDeviceAuthorization(tv, { scope: 'openid' });
     const browser = new FormBrowser();
@@ -239,6 +258,7 @@ describe('device authorization grant (RFC 8628)', () => {
     }
     const blocked = await enterCode(browser, start.user_code);
     expect(blocked.status).to.equal(429);
+
     expect(blocked.headers.get('retry-after')).to.match(/^\d+$/);
     expect(blocked.body).to.include('Too many wrong codes');
     expect(blocked.body).to.not.include(start.user_code);
