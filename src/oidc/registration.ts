@@ -52,6 +52,10 @@ export function validateRegistrationMetadata(ctx: KoaContextWithOIDC | undefined
   if (grantTypes.includes('client_credentials')) {
     throw new errors.InvalidClientMetadata('grant_types: dynamically registered clients may not use client_credentials; ask an operator for a machine client');
   }
+  // RFC 7591 §2.1: grant_types and response_types must agree; a dynamic client signs users in with the code flow.
+  if (metadata.response_types !== undefined && !strings(metadata.response_types).includes('code')) {
+    throw new errors.InvalidClientMetadata('response_types: must include code (the authorization code flow is what dynamic clients use)');
+  }
   // A device code is phished without any redirect URI to bind it to a client: only for clients an operator registered.
   if (grantTypes.includes(DEVICE_CODE_GRANT)) {
     throw new errors.InvalidClientMetadata('grant_types: the device code grant is for clients an operator registers, not for dynamic registration');

@@ -140,6 +140,7 @@ describe('dynamic client registration', function () {
         [{ tos_uri: 'ftp://app.example.com/tos' }, 'invalid_client_metadata'],
         [{ client_uri: 'http://app.example.com' }, 'invalid_client_metadata'],
         [{ grant_types: ['client_credentials'] }, 'invalid_client_metadata'],
+        [{ response_types: [] }, 'invalid_client_metadata'],
         [{ grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'], token_endpoint_auth_method: 'none' }, 'invalid_client_metadata'],
         [{ grant_types: ['implicit'], response_types: ['token'] }, 'invalid_client_metadata'],
         [{ grant_types: ['refresh_token'] }, 'invalid_client_metadata'],
