@@ -134,6 +134,11 @@ describe('admin API authentication and authorisation', () => {
       `Bearer realm="${server.issuer}", error="insufficient_scope", error_description="this operation needs the admin:write scope", scope="admin:write"`,
     );
     expect((await readOnly<{ items: unknown[] }>('GET', '/roles')).body.items.length).to.equal(before);
+    // The audit log names the client that tried (its token was valid; only the scope was missing).
+    await server.core.audit.flush();
+    const [event] = await server.core.repositories.audit.query({ type: 'admin.auth.failure', limit: 1 });
+    expect(event?.details).to.deep.include({ reason: 'insufficient_scope' });
+    expect(event?.clientId).to.be.a('string').and.not.equal('');
   });
 
   it('lets an admin client be limited to admin:read for good', async () => {

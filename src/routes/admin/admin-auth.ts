@@ -32,8 +32,9 @@ export function createAdminAuth(deps: AdminAuthDependencies) {
   const challenge = (ctx: Context, params: Record<string, string>) => {
     ctx.set('WWW-Authenticate', `Bearer ${Object.entries({ realm: deps.realm, ...params }).map(([k, v]) => `${k}=${quote(v)}`).join(', ')}`);
   };
-  const fail = (ctx: Context, reason: string, error: AppError) => {
-    deps.audit.record({ type: 'admin.auth.failure', outcome: 'failure', ...requestFacts(ctx), details: { reason, path: ctx.path } });
+  /** `clientId`: the client a verified token belongs to, so a refused write names who tried it. */
+  const fail = (ctx: Context, reason: string, error: AppError, clientId: string | null = null) => {
+    deps.audit.record({ type: 'admin.auth.failure', outcome: 'failure', clientId, ...requestFacts(ctx), details: { reason, path: ctx.path } });
     throw error;
   };
 
@@ -63,7 +64,7 @@ export function createAdminAuth(deps: AdminAuthDependencies) {
       const allowed = scope === ADMIN_READ ? granted.has(ADMIN_READ) || granted.has(ADMIN_WRITE) : granted.has(ADMIN_WRITE);
       if (!allowed) {
         challenge(ctx, { error: 'insufficient_scope', error_description: `this operation needs the ${scope} scope`, scope });
-        return fail(ctx, 'insufficient_scope', new AppError('insufficient_scope', `this operation needs the ${scope} scope`));
+        return fail(ctx, 'insufficient_scope', new AppError('insufficient_scope', `this operation needs the ${scope} scope`), token.clientId);
       }
       const facts = requestFacts(ctx);
       const actor: Actor = { via: 'admin_api', clientId: token.clientId, ip: facts.ip, userAgent: facts.userAgent, requestId: facts.requestId };
