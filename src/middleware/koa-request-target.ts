@@ -16,6 +16,8 @@ function refuse(ctx: Parameters<Middleware>[0], description: string): void {
 }
 
 export default function requestTarget(): Middleware {
+  // Almost every request names the same host: the one last found valid is not parsed again.
+  let validHost = '';
   return (ctx, next) => {
     if (ABSOLUTE_FORM.test(ctx.url)) {
       const target = URL.parse(ctx.url);
@@ -24,7 +26,10 @@ export default function requestTarget(): Middleware {
       ctx.url = `${target.pathname}${target.search}`;
     }
     const host = ctx.host;
-    if (!host || !URL.canParse(`${ctx.protocol}://${host}`)) return refuse(ctx, 'the Host header is not a valid host');
+    if (host !== validHost) {
+      if (!host || !URL.canParse(`${ctx.protocol}://${host}`)) return refuse(ctx, 'the Host header is not a valid host');
+      validHost = host;
+    }
     return next();
   };
 }

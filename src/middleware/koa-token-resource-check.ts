@@ -11,6 +11,7 @@ import type { Context, Middleware } from 'koa';
 import type { Catalog } from '../services/catalog.js';
 import { onlyWhen } from './koa-mounted.js';
 import { claimedClientId } from './oauth-request.js';
+import { answerTokenError } from './token-endpoint-answer.js';
 
 const GRANTS_THAT_CONSUME = new Map([
   ['authorization_code', 'code'],
@@ -59,11 +60,7 @@ export interface TokenResourceCheckOptions {
 
 export default function tokenResourceCheck({ catalog, grantSource, corsOrigin }: TokenResourceCheckOptions): Middleware {
   const refuse = async (ctx: Context, description: string) => {
-    ctx.state.route = 'token';
-    ctx.status = 400;
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('Pragma', 'no-cache');
-    ctx.body = { error: 'invalid_target', error_description: description };
+    answerTokenError(ctx, 'invalid_target', description);
     const origin = await corsOrigin(ctx, (ctx.state.oauthParams as Map<string, string[]>).get('client_id')?.[0]);
     if (origin) {
       ctx.vary('Origin');

@@ -6,6 +6,7 @@ import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
 import { onlyWhen } from '../middleware/koa-mounted.js';
+import { consumeCounting } from '../repositories/rate-limit-store.js';
 import { deviceMessagesFor, type DeviceMessages } from '../ui/device-messages.js';
 import type { ViewRenderer } from '../ui/views.js';
 
@@ -85,10 +86,7 @@ export function limitUserCodeGuessing(deps: {
     const key = ctx.ip;
     // Counted before the code is checked, so that codes entered at the same moment see each other;
     // an entry that was not a wrong code is taken back afterwards.
-    const state = await deps.limiter.consume(key).catch((rejection: unknown) => {
-      if (rejection instanceof Error) throw rejection;
-      return rejection as Awaited<ReturnType<RateLimiterAbstract['consume']>>;
-    });
+    const state = await consumeCounting(deps.limiter, key);
     if (state.consumedPoints > deps.limiter.points) {
       ctx.status = 429;
       ctx.set('Retry-After', String(Math.max(1, Math.ceil(state.msBeforeNext / 1000))));

@@ -8,6 +8,7 @@ import type { Context, Middleware } from 'koa';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
 import { onlyWhen } from '../middleware/koa-mounted.js';
+import { answerTokenError } from '../middleware/token-endpoint-answer.js';
 
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 export const POLLING_INTERVAL_SECONDS = 5;
@@ -35,11 +36,7 @@ export function limitDevicePolling({ limiter }: { limiter: RateLimiterAbstract }
         },
       );
       if (allowed) return next();
-      ctx.state.route = 'token';
-      ctx.status = 400;
-      ctx.set('Cache-Control', 'no-store');
-      ctx.set('Pragma', 'no-cache');
-      ctx.body = { error: 'slow_down', error_description: `poll at most every ${POLLING_INTERVAL_SECONDS} seconds, and ${POLLING_INTERVAL_SECONDS} seconds more after each slow_down` };
+      answerTokenError(ctx, 'slow_down', `poll at most every ${POLLING_INTERVAL_SECONDS} seconds, and ${POLLING_INTERVAL_SECONDS} seconds more after each slow_down`);
     },
   );
 }

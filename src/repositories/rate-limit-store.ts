@@ -4,7 +4,7 @@
 // fails, so an outage of the store neither blocks everyone nor lifts every limit.
 import type { Knex } from 'knex';
 import { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 import { BatchedRateLimiter } from '../services/batched-rate-limiter.js';
 
@@ -14,6 +14,19 @@ export interface LimitPolicy {
   durationSeconds: number;
   /** Once over the limit, refuse for this long (0: until the window ends). */
   blockSeconds?: number;
+}
+
+/**
+ * consume(), answered with the counter state whether the point was within the limit or not (over it
+ * when `consumedPoints > limiter.points`); a failing store still throws.
+ */
+export async function consumeCounting(limiter: RateLimiterAbstract, key: string): Promise<RateLimiterRes> {
+  try {
+    return await limiter.consume(key);
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) return rejection;
+    throw rejection;
+  }
 }
 
 export type RateLimitBackend = 'redis' | 'postgres' | 'memory';

@@ -99,15 +99,12 @@ export class BatchedRateLimiter {
   async reward(key: string | number, points = 1): Promise<RateLimiterRes> {
     const id = String(key);
     const state = this.states.get(id);
-    // Points still counted only here are taken back here (forgetting the key would drop the others).
-    if (state && state.pending >= points) {
-      state.pending -= points;
-      return this.answer(state, Date.now());
-    }
+    // Points still counted only here are taken back here first (forgetting the key would drop them).
+    const local = Math.min(state?.pending ?? 0, points);
+    if (state) state.pending -= local;
+    if (state && local === points) return this.answer(state, Date.now());
     this.states.delete(id);
-    const carried = state?.pending ?? 0;
-    if (carried) await this.store.consume(id, carried).catch(() => undefined);
-    return this.store.reward(id, points);
+    return this.store.reward(id, points - local);
   }
 
   async delete(key: string | number): Promise<boolean> {

@@ -30,6 +30,9 @@ import { definedOnly, inputOf, mergeSecurityProfile, preservedMetadata } from '.
 import { generateClientSecret, type ClientSecretHasher } from './client-secrets.js';
 import { randomAlphanumeric } from './random-id.js';
 
+/** A client signs users in with the authorization code grant, or a device does (RFC 8628): it may ask for OpenID Connect scopes. */
+const signsUsersInWith = (grantTypes: readonly string[]) => grantTypes.includes('authorization_code') || grantTypes.includes(DEVICE_CODE_GRANT);
+
 export const DEFAULT_OIDC_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'];
 
 export interface CreatedClient {
@@ -219,8 +222,7 @@ export class ClientService {
         ? parsed.isAdmin ? ['client_credentials'] : []
         : parsed.redirectUris.length ? ['authorization_code', 'refresh_token'] : ['client_credentials']);
     const usesBrowser = grantTypes.includes('authorization_code');
-    // A device signs its user in too (RFC 8628): it may ask for OpenID Connect scopes.
-    const signsUsersIn = usesBrowser || grantTypes.includes(DEVICE_CODE_GRANT);
+    const signsUsersIn = signsUsersInWith(grantTypes);
     const apiScopes = new Set(apis.flatMap((api) => api.scopes.map((s) => s.name)));
     const defaultScope = parsed.isAdmin
       ? [...ADMIN_SCOPES]
@@ -281,8 +283,7 @@ export class ClientService {
     if (before.scope === undefined) return undefined;
     const kept = before.scope.split(' ').filter(Boolean);
     const added = patch.apis ? await this.resolveApis(patch.apis.filter((api) => !(before.apis ?? []).includes(api)), 'apis') : [];
-    const signsUsersIn = (types: string[] | undefined) => Boolean(types?.some((type) => type === 'authorization_code' || type === DEVICE_CODE_GRANT));
-    const nowSigningIn = patch.grantTypes !== undefined && signsUsersIn(patch.grantTypes) && !signsUsersIn(before.grantTypes);
+    const nowSigningIn = patch.grantTypes !== undefined && signsUsersInWith(patch.grantTypes) && !signsUsersInWith(before.grantTypes ?? []);
     const oidc = nowSigningIn ? DEFAULT_OIDC_SCOPES.filter((s) => s !== 'offline_access' || patch.grantTypes!.includes('refresh_token')) : [];
     return [...new Set([...kept, ...oidc, ...added.flatMap((api) => api.scopes.map((scope) => scope.name))])].join(' ');
   }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 
 import type { LoginThrottleConfig } from '../config/config.js';
-import type { RateLimitStore } from '../repositories/rate-limit-store.js';
+import { consumeCounting, type RateLimitStore } from '../repositories/rate-limit-store.js';
 
 export type ThrottleVerdict =
   /** `pairFailures`: failures counted for this account from this address when the check was made. */
@@ -78,14 +78,10 @@ export class LoginThrottle {
  */
 export const throttleAccount = (login: string, user: { id: string } | undefined): string => (user ? `user:${user.id}` : login);
 
-/** consume(), with a refusal (the limit reached) as an answer rather than a thrown counter state. */
+/** An attempt counted, and whether it went over the limit. */
 async function take(limiter: RateLimiterAbstract, key: string): Promise<{ refused: boolean; res: RateLimiterRes }> {
-  try {
-    return { refused: false, res: await limiter.consume(key) };
-  } catch (rejection) {
-    if (rejection instanceof Error) throw rejection;
-    return { refused: true, res: rejection as RateLimiterRes };
-  }
+  const res = await consumeCounting(limiter, key);
+  return { refused: res.consumedPoints > limiter.points, res };
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
