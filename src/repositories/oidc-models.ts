@@ -28,21 +28,44 @@ export interface ConsumeResult {
 
 const TABLE = 'oidc_models';
 
+// The statements every sign-in, code exchange, refresh and userinfo call runs, as fixed text: knex's
+// query builder costs about as much client CPU again as the round trip itself (scripts/bench).
+const LIVE = '(expires_at IS NULL OR expires_at > CURRENT_TIMESTAMP)';
+const WRITE_COLUMNS = ['model', 'id', 'payload', 'grant_id', 'uid', 'user_code', 'account_id', 'client_id', 'expires_at'] as const;
+const INSERT = `INSERT INTO ${TABLE} (${WRITE_COLUMNS.join(', ')}) VALUES (${WRITE_COLUMNS.map(() => '?').join(', ')})`;
+const SQL = {
+  upsert: `${INSERT} ON CONFLICT (model, id) DO UPDATE SET ${WRITE_COLUMNS.slice(2)
+    .map((column) => `${column} = EXCLUDED.${column}`)
+    .join(', ')}`,
+  insertIfAbsent: `${INSERT} ON CONFLICT (model, id) DO NOTHING RETURNING id`,
+  find: `SELECT * FROM ${TABLE} WHERE model = ? AND id = ? AND ${LIVE} LIMIT 1`,
+  findIncludingExpired: `SELECT * FROM ${TABLE} WHERE model = ? AND id = ? LIMIT 1`,
+  findByUid: `SELECT * FROM ${TABLE} WHERE model = ? AND uid = ? AND ${LIVE} LIMIT 1`,
+  findByUserCode: `SELECT * FROM ${TABLE} WHERE model = ? AND user_code = ? AND ${LIVE} LIMIT 1`,
+  consume: `UPDATE ${TABLE} SET consumed_at = clock_timestamp() WHERE model = ? AND id = ? AND consumed_at IS NULL RETURNING consumed_at, grant_id`,
+  consumption: `SELECT consumed_at, grant_id FROM ${TABLE} WHERE model = ? AND id = ? LIMIT 1`,
+  destroy: `DELETE FROM ${TABLE} WHERE model = ? AND id = ?`,
+} as const;
+
+const writeBindings = (row: ModelWrite) => [row.model, row.id, JSON.stringify(row.payload), row.grant_id, row.uid, row.user_code, row.account_id, row.client_id, row.expires_at];
+
+interface Rows<T> {
+  rows: T[];
+  rowCount: number | null;
+}
+
 export class OidcModelRepository {
   constructor(private readonly knex: Knex) {}
 
   private readonly notExpired = (q: Knex.QueryBuilder) =>
     q.whereNull('expires_at').orWhere('expires_at', '>', this.knex.fn.now());
 
-  async upsert(row: ModelWrite): Promise<void> {
-    await this.upsertQuery(row);
+  private run<T = ModelRow>(sql: string, bindings: readonly unknown[]): Promise<Rows<T>> {
+    return this.knex.raw(sql, bindings as Knex.RawBinding[]) as unknown as Promise<Rows<T>>;
   }
 
-  private upsertQuery(row: ModelWrite) {
-    return this.knex(TABLE)
-      .insert({ ...row, payload: JSON.stringify(row.payload) })
-      .onConflict(['model', 'id'])
-      .merge(['payload', 'grant_id', 'uid', 'user_code', 'account_id', 'client_id', 'expires_at']);
+  async upsert(row: ModelWrite): Promise<void> {
+    await this.run(SQL.upsert, writeBindings(row));
   }
 
   /**
@@ -50,30 +73,25 @@ export class OidcModelRepository {
    * outliving its newest refresh token): one round trip instead of two on every refresh.
    */
   async upsertExtending(row: ModelWrite, extend: { model: string; id: string; expiresAt: Date }): Promise<void> {
-    const insert = this.upsertQuery(row).toSQL();
     const exp = Math.floor(extend.expiresAt.getTime() / 1000);
-    await this.knex.raw(
-      `WITH upserted AS (${insert.sql})
+    await this.run(
+      `WITH upserted AS (${SQL.upsert})
        UPDATE ${TABLE} SET expires_at = ?, payload = jsonb_set(payload, '{exp}', to_jsonb(?::bigint))
        WHERE model = ? AND id = ? AND (expires_at IS NULL OR expires_at < ?)`,
-      [...insert.bindings, extend.expiresAt, exp, extend.model, extend.id, extend.expiresAt],
+      [...writeBindings(row), extend.expiresAt, exp, extend.model, extend.id, extend.expiresAt],
     );
   }
 
   /** Inserts only when absent; false when a row with that id already existed (replay detection). */
   async insertIfAbsent(row: ModelWrite): Promise<boolean> {
-    const inserted = await this.knex(TABLE)
-      .insert({ ...row, payload: JSON.stringify(row.payload) })
-      .onConflict(['model', 'id'])
-      .ignore()
-      .returning('id');
-    return inserted.length === 1;
+    const inserted = await this.run(SQL.insertIfAbsent, writeBindings(row));
+    return inserted.rows.length === 1;
   }
 
   /** A live row; with `includeExpired`, also one past its expiry that the janitor has not removed yet. */
   async find(model: string, id: string, { includeExpired = false } = {}): Promise<ModelRow | undefined> {
-    const query = this.knex<ModelRow>(TABLE).where({ model, id });
-    return (includeExpired ? query : query.andWhere(this.notExpired)).first();
+    const found = await this.run(includeExpired ? SQL.findIncludingExpired : SQL.find, [model, id]);
+    return found.rows[0];
   }
 
   /**
@@ -101,26 +119,24 @@ export class OidcModelRepository {
   }
 
   async findBy(model: string, column: LookupColumn, value: string): Promise<ModelRow | undefined> {
-    return this.knex<ModelRow>(TABLE).where({ model, [column]: value }).andWhere(this.notExpired).first();
+    const found = await this.run(column === 'uid' ? SQL.findByUid : SQL.findByUserCode, [model, value]);
+    return found.rows[0];
   }
 
   /** Atomic: of any number of concurrent calls for one row, exactly one sees `consumed: true`. */
   async consume(model: string, id: string): Promise<ConsumeResult> {
-    const won = await this.knex<ModelRow>(TABLE)
-      .where({ model, id })
-      .whereNull('consumed_at')
-      .update({ consumed_at: this.knex.raw('clock_timestamp()') })
-      .returning(['consumed_at', 'grant_id']);
+    type Consumption = Pick<ModelRow, 'consumed_at' | 'grant_id'>;
+    const won = (await this.run<Consumption>(SQL.consume, [model, id])).rows;
     if (won.length === 1) {
       return { consumed: true, consumedAt: won[0]!.consumed_at, grantId: won[0]!.grant_id };
     }
-    const existing = await this.knex<ModelRow>(TABLE).where({ model, id }).first('consumed_at', 'grant_id');
+    const existing = (await this.run<Consumption>(SQL.consumption, [model, id])).rows[0];
     return { consumed: false, consumedAt: existing?.consumed_at ?? null, grantId: existing?.grant_id ?? null };
   }
 
   /** Whether there was a row to delete (of two concurrent deletes, exactly one finds it). */
   async destroy(model: string, id: string): Promise<boolean> {
-    return (await this.knex(TABLE).where({ model, id }).delete()) > 0;
+    return ((await this.run(SQL.destroy, [model, id])).rowCount ?? 0) > 0;
   }
 
   /** Deletes a grant's rows of one model in batches, so a grant with many tokens never holds long locks. */

@@ -87,8 +87,9 @@ export class UserRepository {
 
   async findById(id: string, trx: Knex | Knex.Transaction = this.knex): Promise<UserRecord | undefined> {
     if (!isUuid(id)) return undefined;
-    const row = await trx<UserRow>('users').where({ id }).first();
-    return row && toRecord(row);
+    // Fixed text rather than the query builder: every sign-in, token and userinfo call reads a user.
+    const { rows } = (await trx.raw('SELECT * FROM users WHERE id = ? LIMIT 1', [id])) as { rows: UserRow[] };
+    return rows[0] && toRecord(rows[0]);
   }
 
   async findByUsername(username: string): Promise<UserRecord | undefined> {
@@ -133,8 +134,8 @@ export class UserRepository {
   async findByLogin(login: string): Promise<UserRecord | undefined> {
     const lowered = login.toLowerCase();
     const column = lowered.includes('@') ? 'email' : 'username';
-    const row = await this.knex<UserRow>('users').whereRaw(`lower(${column}) = ?`, [lowered]).first();
-    return row && toRecord(row);
+    const { rows } = (await this.knex.raw(`SELECT * FROM users WHERE lower(${column}) = ? LIMIT 1`, [lowered])) as { rows: UserRow[] };
+    return rows[0] && toRecord(rows[0]);
   }
 
   async list(): Promise<UserRecord[]> {
