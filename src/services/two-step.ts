@@ -1,6 +1,7 @@
-// Two-step sign-in with TOTP (RFC 6238: SHA-1, 6 digits, 30 s, ±1 step for clock drift) and
-// one-time recovery codes. The secret is sealed under the KEK (bound to the user's id); recovery
-// codes are kept only as peppered HMACs; a code's time step is accepted once (no replay).
+// Two-step sign-in with TOTP (RFC 6238: SHA-1, 6 digits, 30 s) and one-time recovery codes. A code
+// is accepted only in its own 30-second step (ASVS 5.0 V6.5.5: a TOTP lives at most 30 s), and each
+// step once (no replay). The secret is sealed under the KEK (bound to the user's id). Recovery codes
+// carry over 112 bits, so a peppered HMAC is an adequate store for them (ASVS 5.0 V6.5.2).
 import { randomBytes } from 'node:crypto';
 
 import { Secret, TOTP } from 'otpauth';
@@ -80,6 +81,7 @@ export class TwoStepService implements RekeyableStore {
       return undefined;
     }
     const presented = normalise(code);
+    // Codes issued before they grew to 24 characters had 10; both kinds stay valid until used.
     if (presented.length < 10 || presented.length > 40) return undefined;
     for (const candidate of await this.deps.repository.unusedRecoveryCodeHashes(userId)) {
       if (this.deps.hasher.matches(presented, [candidate.hash])) {
@@ -130,20 +132,27 @@ export class TwoStepService implements RekeyableStore {
 
 const context = (userId: string) => `totp:${userId}`;
 
-/** The time step a code belongs to (current ±1), or undefined. */
+/** The current time step, when the code is that step's; otherwise undefined. */
 function matchingStep(base32: string, code: string, now = Date.now()): number | undefined {
   const token = code.replace(/\s+/g, '');
   if (!/^\d{6}$/.test(token)) return undefined;
-  const delta = TOTP.validate({ token, secret: Secret.fromBase32(base32), period: PERIOD, digits: 6, algorithm: 'SHA1', timestamp: now, window: 1 });
+  const delta = TOTP.validate({ token, secret: Secret.fromBase32(base32), period: PERIOD, digits: 6, algorithm: 'SHA1', timestamp: now, window: 0 });
   return delta === null ? undefined : Math.floor(now / 1000 / PERIOD) + delta;
 }
 
-/** xxxxx-xxxxx from an alphabet without look-alikes (about 50 bits). */
+const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789'; // no look-alikes (0/o, 1/l/i)
+const RECOVERY_LENGTH = 24; // 24 × log2(31) ≈ 119 bits
+
+/** xxxx-xxxx-xxxx-xxxx-xxxx-xxxx, uniformly from the alphabet (bytes past the last whole multiple are redrawn). */
 function newRecoveryCode(): string {
-  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
-  const bytes = randomBytes(10);
-  const chars = [...bytes].map((b) => alphabet[b % alphabet.length]);
-  return `${chars.slice(0, 5).join('')}-${chars.slice(5).join('')}`;
+  const limit = 256 - (256 % RECOVERY_ALPHABET.length);
+  const chars: string[] = [];
+  while (chars.length < RECOVERY_LENGTH) {
+    for (const byte of randomBytes(RECOVERY_LENGTH)) {
+      if (byte < limit && chars.length < RECOVERY_LENGTH) chars.push(RECOVERY_ALPHABET[byte % RECOVERY_ALPHABET.length]!);
+    }
+  }
+  return chars.join('').match(/.{4}/g)!.join('-');
 }
 
 const normalise = (code: string) => code.toLowerCase().replace(/[^a-z0-9]/g, '');

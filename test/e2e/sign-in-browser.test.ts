@@ -9,12 +9,13 @@ import { createRequire } from 'node:module';
 import { expect } from 'chai';
 import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
-import { Secret, TOTP } from 'otpauth';
+
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import { launchChromium } from '../helpers/browser.js';
 import { PASSWORD, createApi, createResourceServerClient, createUser, createWebClient, relyingParty, startAuthorization } from '../helpers/fixtures.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { totpCode } from '../helpers/totp.js';
 
 const API = 'https://orders.example.com';
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -214,8 +215,8 @@ describe('sign-in pages in Chromium', function () {
     const qr = page.getByRole('img', { name: 'QR code' });
     expect(await qr.getAttribute('src')).to.match(/^data:image\/svg\+xml;base64,/);
     const secret = (await page.locator('#totp-secret').textContent())!.trim();
-    const totp = new TOTP({ secret: Secret.fromBase32(secret) });
-    await page.getByLabel('Authentication code').fill(totp.generate());
+    const enrolled = await totpCode(secret);
+    await page.getByLabel('Authentication code').fill(enrolled.code);
     await page.getByRole('button', { name: 'Turn on' }).click();
     await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
     expect(await page.locator('.codes li').count()).to.equal(10);
@@ -227,8 +228,8 @@ describe('sign-in pages in Chromium', function () {
     await login.goto(start.url.toString());
     await signInWithPassword(login, 'bob');
     await login.getByRole('heading', { name: 'Two-step sign-in' }).waitFor();
-    // A code of the next time step (the enrolment code's step is used up): accepted within the ±1 window.
-    await login.getByLabel('Authentication code').fill(totp.generate({ timestamp: Date.now() + 30_000 }));
+    // Each step's code works once: sign-in takes a code of a later step than the enrolment's.
+    await login.getByLabel('Authentication code').fill((await totpCode(secret, { after: enrolled.step })).code);
     await login.getByRole('button', { name: 'Verify' }).click();
     await login.getByRole('button', { name: 'Allow' }).click();
     await waitForApp(login);
