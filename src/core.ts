@@ -143,11 +143,13 @@ export function createCore({ config, database, logger }: { config: Config; datab
     feed,
     policy: config.keys,
     algsInUse,
-    // A key signs ID tokens (a client may ask for any algorithm) and the access tokens of the APIs using its algorithm.
+    // A key signs ID tokens (a client may ask for any algorithm; they come back as hints while their session lives)
+    // and the access tokens of the APIs using its algorithm.
     retention: async (alg) =>
       retentionSeconds(
         {
           idToken: config.ttl.idToken,
+          session: config.ttl.session,
           accessToken: alg === config.accessTokenAlg ? config.ttl.accessToken : 0,
           apiAccessTokens: (await repositories.apis.list()).filter((api) => api.signingAlg === alg).map((api) => api.accessTokenTtl),
         },

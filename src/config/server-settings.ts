@@ -1,19 +1,30 @@
 // The CLI runs beside a server it does not talk to: the settings that must agree between them (the
-// issuer, which names the admin API and the URLs the CLI prints, and the defaults of new APIs) are
-// recorded by the server in the database and adopted by the CLI unless its own environment sets them.
+// issuer, which names the admin API and the URLs the CLI prints; the defaults of new APIs; the token
+// and session lifetimes that decide how long a key rotated from the CLI stays published) are recorded
+// by the server in the database and adopted by the CLI unless its own environment sets them.
 import { accessTokenAlgs, type AccessTokenAlg, type Config } from './config.js';
 
 export const SHARED_SETTINGS = {
   issuer: 'ISSUER',
   access_token_ttl: 'ACCESS_TOKEN_TTL',
   access_token_alg: 'ACCESS_TOKEN_ALG',
+  id_token_ttl: 'ID_TOKEN_TTL',
+  session_ttl: 'SESSION_TTL',
+  key_retention_margin: 'KEY_RETENTION_MARGIN',
 } as const;
 
 type SettingName = keyof typeof SHARED_SETTINGS;
 
 /** What a server records at start. */
 export function settingsToRecord(config: Config): Record<SettingName, string> {
-  return { issuer: config.issuer, access_token_ttl: String(config.ttl.accessToken), access_token_alg: config.accessTokenAlg };
+  return {
+    issuer: config.issuer,
+    access_token_ttl: String(config.ttl.accessToken),
+    access_token_alg: config.accessTokenAlg,
+    id_token_ttl: String(config.ttl.idToken),
+    session_ttl: String(config.ttl.session),
+    key_retention_margin: String(config.keys.retentionMargin),
+  };
 }
 
 export interface Adopted {
@@ -35,15 +46,25 @@ export function adoptServerSettings(config: Config, env: NodeJS.ProcessEnv, reco
     }
     return server;
   };
+  /** A recorded count of seconds, or the CLI's own value if the record is not one. */
+  const seconds = (name: SettingName, fallback: number, { allowZero = false } = {}): number => {
+    const value = Number(pick(name));
+    return Number.isInteger(value) && (value > 0 || (allowZero && value === 0)) ? value : fallback;
+  };
   const issuer = pick('issuer');
-  const ttl = Number(pick('access_token_ttl'));
   const alg = pick('access_token_alg');
   return {
     config: {
       ...config,
       issuer,
-      ttl: { ...config.ttl, accessToken: Number.isInteger(ttl) && ttl > 0 ? ttl : config.ttl.accessToken },
+      ttl: {
+        ...config.ttl,
+        accessToken: seconds('access_token_ttl', config.ttl.accessToken),
+        idToken: seconds('id_token_ttl', config.ttl.idToken),
+        session: seconds('session_ttl', config.ttl.session),
+      },
       accessTokenAlg: (accessTokenAlgs as readonly string[]).includes(alg) ? (alg as AccessTokenAlg) : config.accessTokenAlg,
+      keys: { ...config.keys, retentionMargin: seconds('key_retention_margin', config.keys.retentionMargin, { allowZero: true }) },
     },
     differing,
   };

@@ -38,12 +38,17 @@ export function nextTransition(keys: readonly KeyTimes[], now: number): Date | u
 }
 
 /**
- * How long a retired key must stay published: the longest lifetime of any token it may have signed
- * (ID tokens, the access tokens of the APIs signing with its algorithm), the verifiers' clock
+ * How long a retired key must stay published: the longest time any token it may have signed is still
+ * used (the access tokens of the APIs signing with its algorithm until they expire; ID tokens as long
+ * as the sign-in session they came from, because a relying party sends one back as id_token_hint at
+ * logout or re-authentication even after its `exp`: RP-Initiated Logout 1.0 §4), the verifiers' clock
  * tolerance, and the operator's margin.
  */
-export function retentionSeconds(lifetimes: { idToken: number; accessToken: number; apiAccessTokens: readonly number[] }, marginSeconds: number): number {
-  return Math.max(lifetimes.idToken, lifetimes.accessToken, ...lifetimes.apiAccessTokens) + CLOCK_TOLERANCE_SECONDS + marginSeconds;
+export function retentionSeconds(
+  lifetimes: { idToken: number; session: number; accessToken: number; apiAccessTokens: readonly number[] },
+  marginSeconds: number,
+): number {
+  return Math.max(lifetimes.idToken, lifetimes.session, lifetimes.accessToken, ...lifetimes.apiAccessTokens) + CLOCK_TOLERANCE_SECONDS + marginSeconds;
 }
 
 export const addSeconds = (date: Date | number, seconds: number): Date => new Date(new Date(date).getTime() + seconds * 1000);

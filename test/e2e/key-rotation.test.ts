@@ -15,14 +15,16 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const API = 'https://orders.example.com';
 // The JWKS may be cached 1 s; a successor signs 2 s after it is published; ID tokens and the test
-// API's access tokens live 6 s, so a retired PS256 key (the test API's algorithm, which nothing else
-// uses) stays 6 + 5 (clock tolerance) + 1 (margin) = 12 s; no scheduled rotation.
+// API's access tokens live 6 s, and so do sign-in sessions (whose ID tokens come back as hints), so a
+// retired PS256 key (the test API's algorithm, which nothing else uses) stays 6 + 5 (clock tolerance)
+// + 1 (margin) = 12 s; no scheduled rotation.
 const ENV = {
   JWKS_MAX_AGE: '1',
   KEY_ACTIVATION_DELAY: '2',
   KEY_RETENTION_MARGIN: '1',
   ACCESS_TOKEN_TTL: '6',
   ID_TOKEN_TTL: '6',
+  SESSION_TTL: '6',
   KEY_ROTATION_INTERVAL: '0',
 };
 

@@ -38,7 +38,11 @@ describe('signing key lifecycle', () => {
   });
 
   it('keeps a retired key for the longest token lifetime, the clock tolerance and the margin', () => {
-    expect(retentionSeconds({ idToken: 3600, accessToken: 600, apiAccessTokens: [7200, 60] }, 300)).to.equal(7200 + 5 + 300);
-    expect(retentionSeconds({ idToken: 3600, accessToken: 600, apiAccessTokens: [] }, 0)).to.equal(3605);
+    expect(retentionSeconds({ idToken: 3600, session: 0, accessToken: 600, apiAccessTokens: [7200, 60] }, 300)).to.equal(7200 + 5 + 300);
+    expect(retentionSeconds({ idToken: 3600, session: 0, accessToken: 600, apiAccessTokens: [] }, 0)).to.equal(3605);
+  });
+
+  it('keeps a key that signed ID tokens as long as a sign-in session lives: its ID tokens come back as hints at logout', () => {
+    expect(retentionSeconds({ idToken: 3600, session: 14 * 86_400, accessToken: 600, apiAccessTokens: [7200] }, 300)).to.equal(14 * 86_400 + 5 + 300);
   });
 });
