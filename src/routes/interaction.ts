@@ -13,6 +13,7 @@ import type { UserService } from '../services/users.js';
 import { ACCOUNT_CLIENT_ID } from '../oidc/account-client.js';
 import { ACR_PASSWORD, ACR_TWO_STEP } from '../oidc/authentication-context.js';
 import { loginMatchingHint } from '../oidc/id-token-hint.js';
+import { STANDARD_SCOPES } from '../schemas/api.js';
 import type { CsrfTokens } from '../ui/csrf.js';
 import type { Messages } from '../ui/messages.js';
 import type { PendingLogins } from '../ui/pending-login.js';
@@ -20,6 +21,8 @@ import { localizedErrorDescription } from '../ui/error-descriptions.js';
 import { formBody } from '../ui/form-body.js';
 import type { ViewRenderer } from '../ui/views.js';
 import { requestFacts } from './request-facts.js';
+
+const OIDC_SCOPES = new Set<string>(STANDARD_SCOPES);
 
 export interface InteractionRouteDependencies {
   provider: Provider;
@@ -96,11 +99,28 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
     }, status);
   };
 
+  /**
+   * What the client asks for, by OpenID scope and by API. Normally only what the user has not granted
+   * yet; with prompt=consent and everything granted before, nothing is missing, and the page shows
+   * everything requested (OpenID Connect Core §3.1.2.1: the user is asked again, and knows what for).
+   */
+  const requestedForConsent = async (details: Details) => {
+    const missing = details.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
+    if (missing.missingOIDCScope?.length || Object.keys(missing.missingResourceScopes ?? {}).length) return missing;
+    const words = String(details.params.scope ?? '').split(' ').filter(Boolean);
+    const named = details.params.resource;
+    const indicators = named ? [named].flat().map(String) : ((await deps.catalog.client(String(details.params.client_id)))?.apis ?? []);
+    const missingResourceScopes: Record<string, string[]> = {};
+    for (const indicator of indicators) {
+      const offered = new Set((await deps.catalog.api(indicator))?.scopes.map((s) => s.name));
+      const asked = words.filter((w) => offered.has(w));
+      if (asked.length) missingResourceScopes[indicator] = asked;
+    }
+    return { missingOIDCScope: words.filter((w) => OIDC_SCOPES.has(w)), missingResourceScopes };
+  };
+
   const scopesForConsent = async (details: Details, t: Messages) => {
-    const promptDetails = details.prompt.details as {
-      missingOIDCScope?: string[];
-      missingResourceScopes?: Record<string, string[]>;
-    };
+    const promptDetails = await requestedForConsent(details);
     const scopes: { name: string; description: string | undefined }[] = [];
     for (const scope of promptDetails.missingOIDCScope ?? []) {
       scopes.push({ name: scope, description: t.scopeDescriptions[scope] });

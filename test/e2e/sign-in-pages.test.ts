@@ -116,6 +116,18 @@ describe('sign-in pages: headers, texts, languages, branding and escaping', func
     expect(consent.body).to.include('Erlauben').and.include('Ablehnen');
   });
 
+  it('lists everything requested when prompt=consent asks again for what was granted before', async () => {
+    const app = await relyingParty(server.issuer, clientId, clientSecret);
+    const browser = new FormBrowser();
+    const first = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid email payslips:read' });
+    await signIn(browser, first.url, REDIRECT);
+    // Everything is granted now: without prompt=consent the code comes back with no page in between.
+    const again = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid email payslips:read', prompt: 'consent' });
+    const consent = await browser.follow(await browser.get(again.url.toString()), REDIRECT);
+    expect(consent.body).to.include('/confirm');
+    expect(consent.body).to.include('See your email address').and.include('Read your payslips').and.include('Payroll API');
+  });
+
   it('escapes hostile text in client_name, login_hint and ui_locales', async () => {
     const { page } = await loginPage({ login_hint: XSS, ui_locales: XSS }, hostileClientId, undefined);
     expect(page.status).to.equal(200);
