@@ -11,6 +11,7 @@ import type { KeyRing } from '../services/key-ring.js';
 import type { UserService } from '../services/users.js';
 import type { Messages } from '../ui/messages.js';
 import { localizedErrorDescription } from '../ui/error-descriptions.js';
+import { SUPPORTED_LOCALES } from '../ui/locales.js';
 import type { ViewRenderer } from '../ui/views.js';
 import { deviceFlowFeature } from './device-flow.js';
 import { fapiCodeTtl, fapiProfileOf, FAPI_CLIENT_PROPERTY } from './fapi.js';
@@ -54,6 +55,7 @@ const ANONYMOUS_SESSION_TTL_SECONDS = 3600;
 
 // Asymmetric algorithms only: client secrets are stored hashed, so nothing can be keyed on them.
 const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 
 export function createProvider(deps: ProviderDependencies): Provider {
   const { config, catalog, views } = deps;
@@ -86,7 +88,15 @@ export function createProvider(deps: ProviderDependencies): Provider {
     subjectTypes: ['public'],
     responseTypes: ['code'],
     pkce: { required: () => true },
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    clientAuthMethods: [...CLIENT_AUTH_METHODS],
+    discovery: {
+      claim_types_supported: ['normal'],
+      // RFC 8414 §2: when these are absent, client_secret_basic is all a client may assume; the
+      // introspection and revocation endpoints accept what the token endpoint does.
+      introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+      revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+      ui_locales_supported: SUPPORTED_LOCALES,
+    },
     enabledJWA: {
       idTokenSigningAlgValues: SIGNING_ALGS,
       userinfoSigningAlgValues: SIGNING_ALGS,

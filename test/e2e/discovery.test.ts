@@ -51,7 +51,19 @@ describe('discovery document', () => {
       'device_authorization_endpoint',
       // back-channel logout
       'backchannel_logout_supported', 'backchannel_logout_session_supported',
+      // RFC 8414 §2: without these a client may assume only client_secret_basic there
+      'introspection_endpoint_auth_methods_supported', 'revocation_endpoint_auth_methods_supported',
+      // the languages of the sign-in pages (OpenID Connect Discovery §3)
+      'ui_locales_supported',
     ]);
+  });
+
+  it('lists the client authentication methods each endpoint accepts, and the page languages', () => {
+    const methods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
+    expect(metadata.token_endpoint_auth_methods_supported).to.have.members(methods);
+    expect(metadata.introspection_endpoint_auth_methods_supported).to.have.members(methods);
+    expect(metadata.revocation_endpoint_auth_methods_supported).to.have.members(methods);
+    expect(metadata.ui_locales_supported).to.have.members(['en', 'de']);
   });
 
   it('names the endpoints and values of each feature', () => {
