@@ -121,6 +121,10 @@ export function createProvider(deps: ProviderDependencies): Provider {
     fetchResponseBodyLimits: { 'client_id metadata document': 5 * 1024, jwks_uri: 256 * 1024, sector_identifier_uri: 64 * 1024 } as Configuration['fetchResponseBodyLimits'],
     conformIdTokenClaims: true,
     cookies: {
+      // Over https the browser enforces the prefixes (ASVS 5.0 V3.3.1, V3.3.3): __Host- cookies are
+      // Secure, for the whole host and no domain, so no sibling subdomain can set or shadow the session;
+      // the interaction cookies are path-scoped, which __Host- forbids, so they are __Secure-.
+      ...(secure ? { names: { session: '__Host-session', interaction: '__Secure-interaction', resume: '__Secure-interaction_resume' } } : {}),
       keys: [...config.secrets.cookieKeys],
       long: { httpOnly: true, sameSite: 'lax', secure, signed: true },
       short: { httpOnly: true, sameSite: 'lax', secure, signed: true },

@@ -17,7 +17,7 @@ import { calculatePKCECodeChallenge, randomPKCECodeVerifier } from 'openid-clien
 import { createLogger } from '../../src/services/logger.js';
 import { startServer } from '../../src/server.js';
 import { FormBrowser, formAction, hiddenField } from '../helpers/browser.js';
-import { createUser, createWebClient } from '../helpers/fixtures.js';
+import { PASSWORD, createUser, createWebClient } from '../helpers/fixtures.js';
 import { MAIN, startServerProcess } from '../helpers/server-process.js';
 import { TEST_SECRETS, testConfig } from '../helpers/test-config.js';
 import { createTestDatabase, defaultKind, type TestDatabase } from '../helpers/test-database.js';
@@ -221,11 +221,18 @@ describe(`transport security (${defaultKind()})`, function () {
             password: 'not the password at all',
           });
           loginStatus = failed.status;
+          if (trustProxy) {
+            // Then the right password: the sign-in session's cookie comes with the resumed authorization.
+            const signedIn = await browser.post(new URL(formAction(failed.body, '/login'), origin).toString(), { csrf: hiddenField(failed.body, 'csrf'), login: username, password: PASSWORD });
+            const resumed = new URL(signedIn.location!);
+            await browser.get(new URL(resumed.pathname + resumed.search, origin).toString());
+          }
         }
         await core.audit.flush();
         const audited = (await testDb.database.knex('audit_events').where({ type: 'login.failure', user_id: null }).orderBy('id', 'desc').first()) as { ip: string } | undefined;
         const cookies = first.headers.getSetCookie();
-        return { authStatus: first.status, secureCookies: cookies.length > 0 && cookies.every((c) => /;\s*secure/i.test(c)), loginStatus, ip: loginStatus ? audited?.ip : undefined, logs };
+        const cookieNames = [...new Set([...cookies.map((c) => c.slice(0, c.indexOf('='))), ...browser.cookieHistory.map((c) => c.name)])];
+        return { authStatus: first.status, secureCookies: cookies.length > 0 && cookies.every((c) => /;\s*secure/i.test(c)), cookieNames, loginStatus, ip: loginStatus ? audited?.ip : undefined, logs };
       } finally {
         await running.stop(2000);
       }
@@ -235,6 +242,9 @@ describe(`transport security (${defaultKind()})`, function () {
       const outcome = await attempt(true, 'https');
       expect(outcome.authStatus).to.equal(303);
       expect(outcome.secureCookies).to.equal(true);
+      // The browser enforces the prefixes: Secure always; __Host- also host-only with path=/.
+      expect(outcome.cookieNames).to.include('__Secure-interaction').and.include('__Secure-interaction_resume').and.include('__Host-session');
+      expect(outcome.cookieNames.every((name) => name.startsWith('__Secure-') || name.startsWith('__Host-'))).to.equal(true);
       expect(outcome.loginStatus).to.equal(200);
       expect(outcome.ip).to.equal('203.0.113.7');
       expect(outcome.logs).to.not.include('TRUST_PROXY');
