@@ -71,12 +71,14 @@ export class UserAccessService {
     return grants.length;
   }
 
-  /** Ends the user's sessions (all, or all but one) and the grants made in them, as on logout. */
+  /**
+   * Ends the user's sessions (all, or all but the one kept) and revokes every grant not made in the kept
+   * session: also offline_access grants whose session was logged out or expired, which no live session lists.
+   */
   async endSessions(userId: string, options: { except?: string; actor?: Actor } = {}): Promise<number> {
-    const rows = (await this.deps.models.listByAccount('Session', userId)).filter((r) => r.payload.uid !== options.except);
-    for (const row of rows) await this.end(row);
-    if (options.actor) recordChange(this.deps.audit, 'account.sessions.ended', options.actor, { userId }, { sessions: rows.length, kept_current: Boolean(options.except) });
-    return rows.length;
+    const ended = await this.endAllBut(userId, options.except);
+    if (options.actor) recordChange(this.deps.audit, 'account.sessions.ended', options.actor, { userId }, { ...ended, kept_current: Boolean(options.except) });
+    return ended.sessions;
   }
 
   async listSessions(userId: string): Promise<SessionView[]> {
@@ -94,29 +96,49 @@ export class UserAccessService {
 
   /** Ends every session and revokes every grant of a user (disable, delete, or on request). */
   async endEverything(userId: string, options: { actor?: Actor } = {}): Promise<{ sessions: number; grants: number }> {
-    const sessions = await this.deps.models.listByAccount('Session', userId);
-    for (const row of sessions) await this.end(row);
-    const grants = await this.listGrants(userId);
-    for (const grant of grants) await this.deps.grants.revokeGrant(grant.grantId);
-    // Anything the listing raced with (a session created meanwhile) goes too.
-    await this.deps.models.deleteByAccount('Session', userId);
-    const ended = { sessions: sessions.length, grants: grants.length };
+    const ended = await this.endAllBut(userId, undefined);
     // Disable and delete record their own event; a sign-out everywhere on request records this one.
     if (options.actor) recordChange(this.deps.audit, 'admin.user.signed_out_everywhere', options.actor, { userId }, ended);
     return ended;
   }
 
-  private async end(row: ModelRow): Promise<void> {
-    const authorizations = (row.payload.authorizations ?? {}) as Record<string, { grantId?: string; sid?: string }>;
-    for (const { grantId } of Object.values(authorizations)) {
-      if (grantId) await this.deps.grants.revokeGrant(grantId);
+  /** Ends every session but the one with uid `keep`, and revokes every grant of the user not made in it. */
+  private async endAllBut(userId: string, keep: string | undefined): Promise<{ sessions: number; grants: number }> {
+    const sessions = await this.deps.models.listByAccount('Session', userId);
+    const kept = keep === undefined ? undefined : sessions.find((r) => r.payload.uid === keep);
+    const keptGrants = new Set(kept ? grantIdsOf(kept) : []);
+    const ending = sessions.filter((r) => r !== kept);
+    const revoked = new Set((await this.listGrants(userId)).map((g) => g.grantId).filter((id) => !keptGrants.has(id)));
+    for (const row of ending) await this.end(row);
+    // Grants no ending session lists (offline_access outlives logout and expiry), and any the listing raced with.
+    for (const grant of await this.listGrants(userId)) {
+      if (keptGrants.has(grant.grantId)) continue;
+      await this.deps.grants.revokeGrant(grant.grantId);
+      revoked.add(grant.grantId);
     }
+    // A session created meanwhile goes too, when none is kept.
+    if (keep === undefined) await this.deps.models.deleteByAccount('Session', userId);
+    return { sessions: ending.length, grants: revoked.size };
+  }
+
+  private async end(row: ModelRow): Promise<void> {
+    const authorizations = sessionAuthorizations(row);
+    for (const grantId of grantIdsOf(row)) await this.deps.grants.revokeGrant(grantId);
     await this.deps.models.destroy('Session', row.id);
     const accountId = row.account_id ?? (typeof row.payload.accountId === 'string' ? row.payload.accountId : undefined);
     if (!accountId) return;
     const clients = Object.entries(authorizations).map(([clientId, { sid }]) => ({ clientId, sid }));
     for (const listener of this.sessionEndedListeners) listener(accountId, clients);
   }
+}
+
+function sessionAuthorizations(row: ModelRow): Record<string, { grantId?: string; sid?: string }> {
+  return (row.payload.authorizations ?? {}) as Record<string, { grantId?: string; sid?: string }>;
+}
+
+/** The grants made in a session, one per client signed in through it. */
+function grantIdsOf(row: ModelRow): string[] {
+  return Object.values(sessionAuthorizations(row)).flatMap(({ grantId }) => (grantId ? [grantId] : []));
 }
 
 function toGrantView(row: ModelRow): GrantView {

@@ -23,7 +23,7 @@ describe('account page: apps, sessions, password, two-step sign-in', function ()
   before(async () => {
     server = await startTestServer({ env: { LOGIN_DELAY_AFTER: '1000' } });
     await createApi(server.core, API, ['orders:read']);
-    for (const name of ['alice', 'bob', 'carol', 'erin']) await createUser(server.core, name);
+    for (const name of ['alice', 'bob', 'carol', 'erin', 'frank', 'gina']) await createUser(server.core, name);
     const web = await createWebClient(server.core, { redirectUri: REDIRECT, apis: [API], name: 'Order Desk' });
     app = await relyingParty(server.issuer, web.clientId, web.clientSecret);
     const resource = await createResourceServerClient(server.core, API);
@@ -49,12 +49,26 @@ describe('account page: apps, sessions, password, two-step sign-in', function ()
   };
 
   const appSignIn = async (browser: FormBrowser, options: Parameters<typeof walk>[3] = {}, scope = 'openid orders:read') => {
-    const start = await startAuthorization(app, { redirectUri: REDIRECT, scope, resource: API });
+    // offline_access is granted only with prompt=consent (OpenID Connect Core 11).
+    const start = await startAuthorization(app, { redirectUri: REDIRECT, scope, resource: API, prompt: scope.includes('offline_access') ? 'consent' : undefined });
     const page = await walk(browser, start.url.toString(), REDIRECT, options);
     return oidc.authorizationCodeGrant(app, new URL(page.url), { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce });
   };
 
   const accountPage = async (browser: FormBrowser): Promise<Page> => browser.get(url('/account'));
+
+  /** An app's refresh token whose session then signs out (RP-initiated logout): the offline grant outlives the session. */
+  const offlineTokenOfEndedSession = async (login: string) => {
+    const browser = new FormBrowser();
+    const tokens = await appSignIn(browser, { login }, 'openid offline_access orders:read');
+    const confirm = await browser.get(oidc.buildEndSessionUrl(app, { id_token_hint: tokens.id_token! }).toString());
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.body)![1]!;
+    const done = await browser.follow(await browser.post(url('/session/end/confirm'), { xsrf, logout: 'yes' }), REDIRECT);
+    expect(done.body).to.include('You are signed out');
+    // Still good after the logout (offline_access): the refresh below rotates it.
+    return (await oidc.refreshTokenGrant(app, tokens.refresh_token!)).refresh_token!;
+  };
+  const refreshRefused = async (refreshToken: string) => ((await oidc.refreshTokenGrant(app, refreshToken).catch((e: unknown) => e)) as oidc.ResponseBodyError).error;
   const post = (browser: FormBrowser, page: Page, action: string, form: Record<string, string> = {}) =>
     browser.post(new URL(formAction(page.body, action), page.url).toString(), { csrf: hiddenField(page.body, 'csrf'), ...form });
 
@@ -123,6 +137,38 @@ describe('account page: apps, sessions, password, two-step sign-in', function ()
     expect((await accountPage(laptop)).status).to.equal(302);
     expect((await accountPage(phone)).status).to.equal(302);
     expect((await oidc.tokenIntrospection(rs, phoneTokens.access_token)).active).to.equal(false);
+  });
+
+  it('"Sign out everywhere" also ends offline refresh tokens whose session had already ended, and this browser\'s', async () => {
+    const offline = await offlineTokenOfEndedSession('gina');
+    const laptop = new FormBrowser();
+    const own = await appSignIn(laptop, { login: 'gina' }, 'openid offline_access orders:read');
+    // Through the account client's sign-in too, so that it holds a grant of its own.
+    await walk(laptop, url('/account/login'), url('/account/callback'));
+    const userId = decodeJwt(own.id_token!).sub!;
+    expect((await server.core.userAccess.listGrants(userId)).map((g) => g.clientId)).to.include('gatehouse-account');
+    const page = await accountPage(laptop);
+    expect((await post(laptop, page, '/sessions/end-all')).body).to.include('You are signed out');
+    expect(await refreshRefused(offline)).to.equal('invalid_grant');
+    expect(await refreshRefused(own.refresh_token!)).to.equal('invalid_grant');
+    expect(await server.core.userAccess.listGrants(userId)).to.deep.equal([]);
+    await server.core.audit.flush();
+    const [event] = await server.core.repositories.audit.query({ limit: 10, type: 'account.sessions.ended', userId });
+    expect(event!.details).to.include({ sessions: 1, grants: 3, kept_current: false });
+  });
+
+  it('a password change ends offline refresh tokens whose session had already ended, but not those of this browser', async () => {
+    const offline = await offlineTokenOfEndedSession('frank');
+    const laptop = new FormBrowser();
+    const own = await appSignIn(laptop, { login: 'frank' }, 'openid offline_access orders:read');
+    const page = await post(laptop, await accountPage(laptop), '/account/password', { current_password: PASSWORD, new_password: 'another new passphrase' });
+    expect(page.body).to.include('Your password was changed');
+    expect(await refreshRefused(offline)).to.equal('invalid_grant');
+    expect((await oidc.refreshTokenGrant(app, own.refresh_token!)).access_token).to.be.a('string');
+    expect((await accountPage(laptop)).status).to.equal(200);
+    await server.core.audit.flush();
+    const [event] = await server.core.repositories.audit.query({ limit: 10, type: 'account.sessions.ended', userId: decodeJwt(own.id_token!).sub! });
+    expect(event!.details).to.include({ sessions: 0, grants: 1, kept_current: true });
   });
 
   it('changes the password: the current one is required, the policy applies, other sessions end', async () => {
