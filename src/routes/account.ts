@@ -260,6 +260,7 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
     if (!codes) {
       const enrolment = await deps.twoStep.pending(who.userId, who.username);
       if (!enrolment) return ctx.redirect('/account');
+      deps.audit.record({ type: 'account.two_step.enable_failed', outcome: 'failure', userId: who.userId, ...requestFacts(ctx), details: { reason: 'wrong_code' } });
       await render(ctx, 'two-step-enrol', { title: t.twoStepSetUp, enrolment, csrf: csrf.issue(`account:${who.sessionUid}`), error: t.invalidCode }, 400);
       return;
     }
@@ -275,6 +276,7 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
     const verdict = await deps.throttle.check(accountThrottleKey(who), ctx.ip);
     if (verdict.blocked || !(await deps.users.authenticate(who.username, password))) {
       if (verdict.blocked) ctx.set('Retry-After', String(verdict.retryAfterSeconds));
+      else deps.audit.record({ type: 'account.two_step.disable_failed', outcome: 'failure', userId: who.userId, ...requestFacts(ctx), details: { reason: 'wrong_password' } });
       await accountPage(ctx, who, { twoStepError: verdict.blocked ? t.tooManyAttempts(Math.ceil(verdict.retryAfterSeconds / 60)) : t.currentPasswordWrong, status: verdict.blocked ? 429 : 400 });
       return;
     }

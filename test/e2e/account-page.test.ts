@@ -23,7 +23,7 @@ describe('account page: apps, sessions, password, two-step sign-in', function ()
   before(async () => {
     server = await startTestServer({ env: { LOGIN_DELAY_AFTER: '1000' } });
     await createApi(server.core, API, ['orders:read']);
-    for (const name of ['alice', 'bob', 'carol', 'erin', 'frank', 'gina']) await createUser(server.core, name);
+    for (const name of ['alice', 'bob', 'carol', 'erin', 'frank', 'gina', 'hana']) await createUser(server.core, name);
     const web = await createWebClient(server.core, { redirectUri: REDIRECT, apis: [API], name: 'Order Desk' });
     app = await relyingParty(server.issuer, web.clientId, web.clientSecret);
     const resource = await createResourceServerClient(server.core, API);
@@ -232,6 +232,27 @@ describe('account page: apps, sessions, password, two-step sign-in', function ()
     const row = await server.core.database.knex('users').where({ username: 'alice' }).first();
     expect(JSON.stringify(row)).to.not.include(secret);
     expect(row.totp_secret_sealed).to.match(/^v1\./);
+  });
+
+  it('records a wrong code during enrolment and a wrong password when turning two-step off', async () => {
+    const browser = new FormBrowser();
+    const tokens = await appSignIn(browser, { login: 'hana' }, 'openid');
+    const userId = decodeJwt(tokens.id_token!).sub!;
+    const enrol = await browser.get(url('/account/two-step'));
+    const totp = new TOTP({ secret: Secret.fromBase32(/id="totp-secret">([A-Z2-7]+)</.exec(enrol.body)![1]!), period: 30, digits: 6, algorithm: 'SHA1' });
+    const wrongCode = await post(browser, enrol, '/account/two-step', { code: '000000' === totp.generate() ? '111111' : '000000' });
+    expect(wrongCode.status).to.equal(400);
+    expect((await post(browser, wrongCode, '/account/two-step', { code: totp.generate() })).body).to.include('Your recovery codes');
+    const page = await accountPage(browser);
+    const wrongPassword = await post(browser, page, '/two-step/disable', { password: 'not it at all' });
+    expect(wrongPassword.status).to.equal(400);
+    expect(wrongPassword.body).to.include('The current password is not correct.').and.include('Two-step sign-in is on');
+    expect((await post(browser, wrongPassword, '/two-step/disable', { password: PASSWORD })).body).to.include('Two-step sign-in is now off.');
+    await server.core.audit.flush();
+    const events = await server.core.repositories.audit.query({ limit: 20, userId });
+    const failures = events.filter((e) => e.outcome === 'failure').map((e) => [e.type, e.details?.reason]);
+    expect(failures).to.have.deep.members([['account.two_step.enable_failed', 'wrong_code'], ['account.two_step.disable_failed', 'wrong_password']]);
+    expect(events.map((e) => e.type)).to.include('account.two_step.enabled').and.include('account.two_step.disabled');
   });
 
   it('puts amr ["pwd"] and the password acr in the ID token of a password-only sign-in', async () => {
