@@ -1,6 +1,7 @@
 // The account page (/account): the apps a signed-in user has allowed (each revocable), where they are
-// signed in (with "Sign out everywhere"), password change (ending their other sessions) and two-step
-// sign-in. Signing in goes through the authorization endpoint as the built-in account client.
+// signed in (each other session can be ended, or all with "Sign out everywhere"), password change (ending
+// their other sessions) and two-step sign-in. Ending sessions and turning two-step on or off ask for the
+// password again. Signing in goes through the authorization endpoint as the built-in account client.
 import { createHash, randomBytes } from 'node:crypto';
 
 import Router from '@koa/router';
@@ -11,7 +12,7 @@ import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID } from '../oidc/account-client
 import type { Actor } from '../services/actor.js';
 import type { AuditLog } from '../services/audit-log.js';
 import type { Catalog } from '../services/catalog.js';
-import { throttleAccount, type LoginThrottle } from '../services/login-throttle.js';
+import type { LoginThrottle } from '../services/login-throttle.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../services/password-policy.js';
 import type { TwoStepService } from '../services/two-step.js';
 import type { UserAccessService } from '../services/user-access.js';
@@ -20,6 +21,7 @@ import type { CsrfTokens } from '../ui/csrf.js';
 import type { Messages } from '../ui/messages.js';
 import { formBody } from '../ui/form-body.js';
 import type { ViewRenderer } from '../ui/views.js';
+import { accountThrottleKey, reauthenticate, type Reauthentication } from './account-reauthentication.js';
 import { requestFacts } from './request-facts.js';
 
 export interface AccountRouteDependencies {
@@ -42,9 +44,6 @@ interface SignedIn {
   username: string;
   displayName: string;
 }
-
-/** Password failures of a signed-in user count against their account, as at sign-in. */
-const accountThrottleKey = (who: SignedIn) => throttleAccount(who.username, { id: who.userId });
 
 const STATE_COOKIE = 'gh_account_state';
 
@@ -73,6 +72,19 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
 
   const textsFor = (ctx: Context): Messages => views.messages(ctx.query.ui_locales, (languages) => ctx.acceptsLanguages(languages));
   const actorOf = (ctx: Context): Actor => ({ via: 'account', ...requestFacts(ctx) });
+  const passwordOf = (body: Record<string, unknown>) => (typeof body.password === 'string' ? body.password : '');
+
+  /** The password entered again for a sensitive change; a refusal is audited as `failedEvent`. */
+  const confirmPassword = (ctx: Context, who: SignedIn, password: string, failedEvent: string, details?: Record<string, unknown>) =>
+    reauthenticate(deps, who, password, requestFacts(ctx), { type: failedEvent, details });
+
+  /** The message (and Retry-After) for a refused password; a refusal's status goes with it. */
+  const refusal = (ctx: Context, result: Exclude<Reauthentication, { ok: true }>): string => {
+    const t = textsFor(ctx);
+    if (result.status === 400) return t.currentPasswordWrong;
+    ctx.set('Retry-After', String(result.retryAfterSeconds));
+    return t.tooManyAttempts(Math.ceil(result.retryAfterSeconds / 60));
+  };
 
   const signedIn = async (ctx: Context): Promise<SignedIn | undefined> => {
     const session = await provider.Session.get(ctx as never);
@@ -111,7 +123,11 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
     return next();
   };
 
-  const accountPage = async (ctx: Context, who: SignedIn, { notice, passwordError, twoStepError, status = 200 }: { notice?: string; passwordError?: string; twoStepError?: string; status?: number } = {}) => {
+  const accountPage = async (
+    ctx: Context,
+    who: SignedIn,
+    { notice, passwordError, twoStepError, sessionsError, status = 200 }: { notice?: string; passwordError?: string; twoStepError?: string; sessionsError?: string; status?: number } = {},
+  ) => {
     const t = textsFor(ctx);
     const locale = t.locale;
     const date = (d: Date | null) => (d ? d.toLocaleDateString(locale, { year: 'numeric', month: 'long', day: 'numeric' }) : '');
@@ -138,6 +154,8 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
     }));
     const sessions = await Promise.all(
       (await deps.access.listSessions(who.userId)).map(async (s) => ({
+        // The session's uid (never its cookie value) names it in the form that ends it.
+        uid: s.uid,
         current: s.uid === who.sessionUid,
         signedIn: date(s.signedInAt ?? s.createdAt),
         apps: (await Promise.all(s.clients.filter((c) => c !== ACCOUNT_CLIENT_ID).map(clientName))).join(', '),
@@ -151,6 +169,7 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
       notice,
       passwordError,
       twoStepError,
+      sessionsError,
       twoStep: { enabled: await deps.twoStep.isEnabled(who.userId), recoveryLeft: await deps.twoStep.recoveryCodesLeft(who.userId) },
       csrf: csrf.issue(`account:${who.sessionUid}`),
       passwordMin: PASSWORD_MIN_LENGTH,
@@ -214,10 +233,25 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
 
   router.post('/account/sessions/end-all', parseForm, requireSignIn, async (ctx) => {
     const who = ctx.state.account as SignedIn;
-    requireForm(ctx, who);
+    const body = requireForm(ctx, who);
+    const confirmed = await confirmPassword(ctx, who, passwordOf(body), 'account.sessions.end_failed', { all: true });
+    if (!confirmed.ok) return accountPage(ctx, who, { sessionsError: refusal(ctx, confirmed), status: confirmed.status });
     await deps.access.endSessions(who.userId, { actor: actorOf(ctx) });
     const t = textsFor(ctx);
     await render(ctx, 'logged-out', { title: t.loggedOutTitle, clientName: undefined, wide: false });
+  });
+
+  // Ends one other session of the user's, named by its uid (this browser's is ended with "Sign out").
+  router.post('/account/sessions/end', parseForm, requireSignIn, async (ctx) => {
+    const who = ctx.state.account as SignedIn;
+    const body = requireForm(ctx, who);
+    const uid = typeof body.session === 'string' ? body.session.slice(0, 128) : '';
+    const confirmed = await confirmPassword(ctx, who, passwordOf(body), 'account.sessions.end_failed', { all: false });
+    if (!confirmed.ok) return accountPage(ctx, who, { sessionsError: refusal(ctx, confirmed), status: confirmed.status });
+    const t = textsFor(ctx);
+    const ended = uid !== '' && uid !== who.sessionUid && (await deps.access.endSessionIfPresent(who.userId, uid, { actor: actorOf(ctx) }));
+    if (!ended) return accountPage(ctx, who, { sessionsError: t.sessionGone, status: 404 });
+    await accountPage(ctx, who, { notice: t.sessionEnded });
   });
 
   router.post('/account/password', parseForm, requireSignIn, async (ctx) => {
@@ -229,6 +263,7 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
     const verdict = await deps.throttle.check(accountThrottleKey(who), ctx.ip);
     if (verdict.blocked) {
       ctx.set('Retry-After', String(verdict.retryAfterSeconds));
+      deps.audit.record({ type: 'account.password.change_failed', outcome: 'failure', userId: who.userId, ...requestFacts(ctx), details: { reason: 'throttled' } });
       await accountPage(ctx, who, { passwordError: t.tooManyAttempts(Math.ceil(verdict.retryAfterSeconds / 60)), status: 429 });
       return;
     }
@@ -248,7 +283,7 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
     const who = ctx.state.account as SignedIn;
     if (await deps.twoStep.isEnabled(who.userId)) return ctx.redirect('/account');
     const enrolment = await deps.twoStep.begin(who.userId, who.username);
-    await render(ctx, 'two-step-enrol', { title: textsFor(ctx).twoStepSetUp, enrolment, csrf: csrf.issue(`account:${who.sessionUid}`), error: undefined });
+    await render(ctx, 'two-step-enrol', { title: textsFor(ctx).twoStepSetUp, enrolment, csrf: csrf.issue(`account:${who.sessionUid}`), error: undefined, errorField: undefined });
   });
 
   router.post('/account/two-step', parseForm, requireSignIn, async (ctx) => {
@@ -256,13 +291,16 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
     const body = requireForm(ctx, who);
     const t = textsFor(ctx);
     const code = typeof body.code === 'string' ? body.code.slice(0, 32) : '';
+    const enrolment = await deps.twoStep.pending(who.userId, who.username);
+    if (!enrolment) return ctx.redirect('/account');
+    const again = (error: string, errorField: 'password' | 'code', status: number) =>
+      render(ctx, 'two-step-enrol', { title: t.twoStepSetUp, enrolment, csrf: csrf.issue(`account:${who.sessionUid}`), error, errorField }, status);
+    const confirmed = await confirmPassword(ctx, who, passwordOf(body), 'account.two_step.enable_failed');
+    if (!confirmed.ok) return again(refusal(ctx, confirmed), 'password', confirmed.status);
     const codes = await deps.twoStep.confirm(who.userId, code);
     if (!codes) {
-      const enrolment = await deps.twoStep.pending(who.userId, who.username);
-      if (!enrolment) return ctx.redirect('/account');
       deps.audit.record({ type: 'account.two_step.enable_failed', outcome: 'failure', userId: who.userId, ...requestFacts(ctx), details: { reason: 'wrong_code' } });
-      await render(ctx, 'two-step-enrol', { title: t.twoStepSetUp, enrolment, csrf: csrf.issue(`account:${who.sessionUid}`), error: t.invalidCode }, 400);
-      return;
+      return again(t.invalidCode, 'code', 400);
     }
     deps.audit.record({ type: 'account.two_step.enabled', outcome: 'success', userId: who.userId, ...requestFacts(ctx) });
     await render(ctx, 'recovery-codes', { title: t.recoveryTitle, codes, notice: t.twoStepEnabled });
@@ -272,15 +310,8 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
     const who = ctx.state.account as SignedIn;
     const body = requireForm(ctx, who);
     const t = textsFor(ctx);
-    const password = typeof body.password === 'string' ? body.password : '';
-    const verdict = await deps.throttle.check(accountThrottleKey(who), ctx.ip);
-    if (verdict.blocked || !(await deps.users.authenticate(who.username, password))) {
-      if (verdict.blocked) ctx.set('Retry-After', String(verdict.retryAfterSeconds));
-      else deps.audit.record({ type: 'account.two_step.disable_failed', outcome: 'failure', userId: who.userId, ...requestFacts(ctx), details: { reason: 'wrong_password' } });
-      await accountPage(ctx, who, { twoStepError: verdict.blocked ? t.tooManyAttempts(Math.ceil(verdict.retryAfterSeconds / 60)) : t.currentPasswordWrong, status: verdict.blocked ? 429 : 400 });
-      return;
-    }
-    await deps.throttle.recordSuccess(accountThrottleKey(who), ctx.ip, verdict);
+    const confirmed = await confirmPassword(ctx, who, passwordOf(body), 'account.two_step.disable_failed');
+    if (!confirmed.ok) return accountPage(ctx, who, { twoStepError: refusal(ctx, confirmed), status: confirmed.status });
     await deps.twoStep.disable(who.userId);
     deps.audit.record({ type: 'account.two_step.disabled', outcome: 'success', userId: who.userId, ...requestFacts(ctx) });
     await accountPage(ctx, who, { notice: t.twoStepDisabled });

@@ -88,10 +88,17 @@ export class UserAccessService {
 
   /** Ends one sign-in session; the grants made in it end too, as on logout. */
   async endSession(userId: string, uid: string, options: { actor?: Actor } = {}): Promise<void> {
+    if (!(await this.endSessionIfPresent(userId, uid, options))) throw notFound(`user ${userId} has no session ${uid}`);
+  }
+
+  /** As endSession, but a session that is not (or no longer) the user's is not an error: false. */
+  async endSessionIfPresent(userId: string, uid: string, options: { actor?: Actor } = {}): Promise<boolean> {
     const row = (await this.deps.models.listByAccount('Session', userId)).find((r) => r.payload.uid === uid);
-    if (!row) throw notFound(`user ${userId} has no session ${uid}`);
+    if (!row) return false;
     await this.end(row);
-    recordChange(this.deps.audit, 'admin.session.ended', options.actor ?? CLI_ACTOR, { userId }, { session_uid: uid });
+    const type = options.actor?.via === 'account' ? 'account.session.ended' : 'admin.session.ended';
+    recordChange(this.deps.audit, type, options.actor ?? CLI_ACTOR, { userId }, { session_uid: uid, grants: grantIdsOf(row).length });
+    return true;
   }
 
   /** Ends every session and revokes every grant of a user (disable, delete, or on request). */

@@ -54,6 +54,11 @@ export interface Messages {
   sessionApps(apps: string): string;
   signOutEverywhere: string;
   signOutEverywhereLead: string;
+  signOutEverywherePassword: string;
+  sessionEnd: string;
+  sessionEndPassword: string;
+  sessionEnded: string;
+  sessionGone: string;
   passwordTitle: string;
   currentPasswordLabel: string;
   newPasswordLabel: string;
@@ -70,6 +75,7 @@ export interface Messages {
   twoStepSetUp: string;
   twoStepScan: string;
   twoStepKey: string;
+  twoStepPassword: string;
   twoStepConfirm: string;
   twoStepEnabled: string;
   twoStepDisable: string;
@@ -135,6 +141,11 @@ export const en: Messages = {
   sessionApps: (apps) => `Used by ${apps}`,
   signOutEverywhere: 'Sign out everywhere',
   signOutEverywhereLead: 'Ends every session, including this one.',
+  signOutEverywherePassword: 'Enter your password to sign out everywhere.',
+  sessionEnd: 'Sign out',
+  sessionEndPassword: 'Enter your password to sign this browser or device out.',
+  sessionEnded: 'That browser or device is now signed out.',
+  sessionGone: 'That browser or device was already signed out.',
   passwordTitle: 'Password',
   currentPasswordLabel: 'Current password',
   newPasswordLabel: 'New password',
@@ -151,6 +162,7 @@ export const en: Messages = {
   twoStepSetUp: 'Set up two-step sign-in',
   twoStepScan: 'Scan this QR code with your authenticator app, then enter the 6-digit code it shows.',
   twoStepKey: 'Cannot scan? Enter this key:',
+  twoStepPassword: 'Your password',
   twoStepConfirm: 'Turn on',
   twoStepEnabled: 'Two-step sign-in is now on.',
   twoStepDisable: 'Turn off two-step sign-in',

@@ -23,7 +23,7 @@ describe('account page: apps, sessions, password, two-step sign-in', function ()
   before(async () => {
     server = await startTestServer({ env: { LOGIN_DELAY_AFTER: '1000' } });
     await createApi(server.core, API, ['orders:read']);
-    for (const name of ['alice', 'bob', 'carol', 'erin', 'frank', 'gina', 'hana']) await createUser(server.core, name);
+    for (const name of ['alice', 'bob', 'carol', 'erin', 'frank', 'gina', 'hana', 'ivy', 'jack', 'kate']) await createUser(server.core, name);
     const web = await createWebClient(server.core, { redirectUri: REDIRECT, apis: [API], name: 'Order Desk' });
     app = await relyingParty(server.issuer, web.clientId, web.clientSecret);
     const resource = await createResourceServerClient(server.core, API);
@@ -132,7 +132,7 @@ describe('account page: apps, sessions, password, two-step sign-in', function ()
     await appSignIn(laptop, { login: 'carol' });
     const page = await accountPage(laptop);
     expect(page.body).to.include('This browser').and.include('Another browser or device');
-    const ended = await post(laptop, page, '/sessions/end-all');
+    const ended = await post(laptop, page, '/sessions/end-all', { password: PASSWORD });
     expect(ended.body).to.include('You are signed out');
     expect((await accountPage(laptop)).status).to.equal(302);
     expect((await accountPage(phone)).status).to.equal(302);
@@ -148,7 +148,7 @@ describe('account page: apps, sessions, password, two-step sign-in', function ()
     const userId = decodeJwt(own.id_token!).sub!;
     expect((await server.core.userAccess.listGrants(userId)).map((g) => g.clientId)).to.include('gatehouse-account');
     const page = await accountPage(laptop);
-    expect((await post(laptop, page, '/sessions/end-all')).body).to.include('You are signed out');
+    expect((await post(laptop, page, '/sessions/end-all', { password: PASSWORD })).body).to.include('You are signed out');
     expect(await refreshRefused(offline)).to.equal('invalid_grant');
     expect(await refreshRefused(own.refresh_token!)).to.equal('invalid_grant');
     expect(await server.core.userAccess.listGrants(userId)).to.deep.equal([]);
@@ -205,10 +205,10 @@ describe('account page: apps, sessions, password, two-step sign-in', function ()
     const secondTab = await browser.get(url('/account/two-step'));
     expect(/id="totp-secret">([A-Z2-7]+)</.exec(secondTab.body)![1]).to.equal(secret);
     const totp = new TOTP({ secret: Secret.fromBase32(secret), period: 30, digits: 6, algorithm: 'SHA1' });
-    const wrong = await post(browser, enrol, '/account/two-step', { code: '000000' === totp.generate() ? '111111' : '000000' });
+    const wrong = await post(browser, enrol, '/account/two-step', { password: PASSWORD, code: '000000' === totp.generate() ? '111111' : '000000' });
     expect(wrong.status).to.equal(400);
     const used = (await totpCode(secret)).code;
-    const done = await post(browser, wrong, '/account/two-step', { code: used });
+    const done = await post(browser, wrong, '/account/two-step', { password: PASSWORD, code: used });
     expect(done.body).to.include('Your recovery codes');
     const recoveryCodes = [...done.body.matchAll(/<li>((?:[a-z2-9]{4}-){5}[a-z2-9]{4})<\/li>/g)].map((m) => m[1]!);
     expect(recoveryCodes).to.have.length(10);
@@ -239,10 +239,11 @@ describe('account page: apps, sessions, password, two-step sign-in', function ()
     const tokens = await appSignIn(browser, { login: 'hana' }, 'openid');
     const userId = decodeJwt(tokens.id_token!).sub!;
     const enrol = await browser.get(url('/account/two-step'));
-    const totp = new TOTP({ secret: Secret.fromBase32(/id="totp-secret">([A-Z2-7]+)</.exec(enrol.body)![1]!), period: 30, digits: 6, algorithm: 'SHA1' });
-    const wrongCode = await post(browser, enrol, '/account/two-step', { code: '000000' === totp.generate() ? '111111' : '000000' });
+    const secret = /id="totp-secret">([A-Z2-7]+)</.exec(enrol.body)![1]!;
+    const totp = new TOTP({ secret: Secret.fromBase32(secret), period: 30, digits: 6, algorithm: 'SHA1' });
+    const wrongCode = await post(browser, enrol, '/account/two-step', { password: PASSWORD, code: '000000' === totp.generate() ? '111111' : '000000' });
     expect(wrongCode.status).to.equal(400);
-    expect((await post(browser, wrongCode, '/account/two-step', { code: totp.generate() })).body).to.include('Your recovery codes');
+    expect((await post(browser, wrongCode, '/account/two-step', { password: PASSWORD, code: (await totpCode(secret)).code })).body).to.include('Your recovery codes');
     const page = await accountPage(browser);
     const wrongPassword = await post(browser, page, '/two-step/disable', { password: 'not it at all' });
     expect(wrongPassword.status).to.equal(400);
@@ -253,6 +254,81 @@ describe('account page: apps, sessions, password, two-step sign-in', function ()
     const failures = events.filter((e) => e.outcome === 'failure').map((e) => [e.type, e.details?.reason]);
     expect(failures).to.have.deep.members([['account.two_step.enable_failed', 'wrong_code'], ['account.two_step.disable_failed', 'wrong_password']]);
     expect(events.map((e) => e.type)).to.include('account.two_step.enabled').and.include('account.two_step.disabled');
+  });
+
+  it('asks for the password again to turn two-step on: a wrong one is refused, audited and counted by the sign-in throttle', async () => {
+    const browser = new FormBrowser();
+    const userId = decodeJwt((await appSignIn(browser, { login: 'ivy' }, 'openid')).id_token!).sub!;
+    let page = await browser.get(url('/account/two-step'));
+    const totp = new TOTP({ secret: Secret.fromBase32(/id="totp-secret">([A-Z2-7]+)</.exec(page.body)![1]!), period: 30, digits: 6, algorithm: 'SHA1' });
+    page = await post(browser, page, '/account/two-step', { code: totp.generate() });
+    expect(page.status).to.equal(400);
+    expect(page.body).to.include('The current password is not correct.');
+    page = await post(browser, page, '/account/two-step', { password: 'not it at all', code: totp.generate() });
+    expect(page.status).to.equal(400);
+    expect((await accountPage(browser)).body).to.include('Add a second step');
+    // The same limits as a sign-in (5 failures per account and address): then even the right password waits.
+    for (let i = 0; i < 5 && page.status === 400; i += 1) page = await post(browser, page, '/account/two-step', { password: 'not it either', code: totp.generate() });
+    const blocked = await post(browser, page, '/account/two-step', { password: PASSWORD, code: totp.generate() });
+    expect(blocked.status).to.equal(429);
+    expect(blocked.headers.get('retry-after')).to.match(/^\d+$/);
+    expect((await accountPage(browser)).body).to.include('Add a second step');
+    await server.core.audit.flush();
+    const reasons = (await server.core.repositories.audit.query({ limit: 50, userId, type: 'account.two_step.enable_failed' })).map((e) => e.details?.reason);
+    expect(reasons).to.include('wrong_password').and.include('throttled').and.not.include('wrong_code');
+  });
+
+  it('asks for the password again to sign out everywhere: a wrong one ends nothing', async () => {
+    const laptop = new FormBrowser();
+    const phone = new FormBrowser();
+    await appSignIn(phone, { login: 'jack' });
+    const userId = decodeJwt((await appSignIn(laptop, { login: 'jack' })).id_token!).sub!;
+    const refused = await post(laptop, await accountPage(laptop), '/sessions/end-all', { password: 'not it at all' });
+    expect(refused.status).to.equal(400);
+    expect(refused.body).to.include('The current password is not correct.');
+    expect((await post(laptop, refused, '/sessions/end-all')).status).to.equal(400);
+    expect((await accountPage(laptop)).status).to.equal(200);
+    expect((await accountPage(phone)).status).to.equal(200);
+    expect(await server.core.userAccess.listSessions(userId)).to.have.length(2);
+    await server.core.audit.flush();
+    expect(await server.core.repositories.audit.query({ limit: 10, userId, type: 'account.sessions.end_failed' })).to.have.length(2);
+  });
+
+  it('signs out one other browser, with the password: its tokens end, this browser stays, another user\'s session is out of reach', async () => {
+    const laptop = new FormBrowser();
+    const phone = new FormBrowser();
+    const phoneTokens = await appSignIn(phone, { login: 'kate' }, 'openid offline_access orders:read');
+    const userId = decodeJwt((await appSignIn(laptop, { login: 'kate' })).id_token!).sub!;
+    let page = await accountPage(laptop);
+    // The form names the session by its uid; no cookie value of the other browser is on the page.
+    const uids = [...page.body.matchAll(/name="session" value="([^"]+)"/g)].map((m) => m[1]);
+    const phoneUid = (await server.core.userAccess.listSessions(userId)).map((s) => s.uid).find((uid) => uids.includes(uid))!;
+    expect(uids).to.deep.equal([phoneUid]);
+    for (const { value } of phone.cookieHistory.filter((c) => c.value.length >= 16)) expect(page.body).to.not.include(value);
+    const action = url(formAction(page.body, '/sessions/end(?!-)'));
+
+    page = await laptop.post(action, { csrf: hiddenField(page.body, 'csrf'), session: phoneUid, password: 'not it at all' });
+    expect(page.status).to.equal(400);
+    expect(page.body).to.include('The current password is not correct.');
+    expect((await accountPage(phone)).status).to.equal(200);
+
+    const bob = new FormBrowser();
+    const bobId = decodeJwt((await appSignIn(bob, { login: 'bob' }, 'openid')).id_token!).sub!;
+    const [bobSession] = await server.core.userAccess.listSessions(bobId);
+    page = await laptop.post(action, { csrf: hiddenField(page.body, 'csrf'), session: bobSession!.uid, password: PASSWORD });
+    expect(page.status).to.equal(404);
+    expect(page.body).to.include('already signed out');
+    expect((await accountPage(bob)).status).to.equal(200);
+
+    page = await laptop.post(action, { csrf: hiddenField(page.body, 'csrf'), session: phoneUid, password: PASSWORD });
+    expect(page.status).to.equal(200);
+    expect(page.body).to.include('That browser or device is now signed out.').and.not.include('name="session"');
+    expect((await accountPage(phone)).status).to.equal(302);
+    expect((await accountPage(laptop)).status).to.equal(200);
+    expect(await refreshRefused(phoneTokens.refresh_token!)).to.equal('invalid_grant');
+    await server.core.audit.flush();
+    const [ended] = await server.core.repositories.audit.query({ limit: 10, userId, type: 'account.session.ended' });
+    expect(ended!.details).to.include({ session_uid: phoneUid });
   });
 
   it('puts amr ["pwd"] and the password acr in the ID token of a password-only sign-in', async () => {

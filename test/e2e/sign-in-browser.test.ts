@@ -216,6 +216,7 @@ describe('sign-in pages in Chromium', function () {
     expect(await qr.getAttribute('src')).to.match(/^data:image\/svg\+xml;base64,/);
     const secret = (await page.locator('#totp-secret').textContent())!.trim();
     const enrolled = await totpCode(secret);
+    await page.getByLabel('Your password').fill(PASSWORD);
     await page.getByLabel('Authentication code').fill(enrolled.code);
     await page.getByRole('button', { name: 'Turn on' }).click();
     await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
