@@ -18,7 +18,10 @@ export interface TokenLifetimes {
   authorizationCode: number;
   refreshToken: number;
   refreshTokenAbsolute: number;
+  /** Absolute session lifetime, counted from sign-in. */
   session: number;
+  /** Session inactivity timeout, at most `session`. */
+  sessionIdle: number;
   interaction: number;
   grant: number;
 }
@@ -118,6 +121,7 @@ const envSchema = z.object({
   REFRESH_TOKEN_TTL: seconds(14 * 24 * 3600),
   REFRESH_TOKEN_ABSOLUTE_TTL: seconds(90 * 24 * 3600),
   SESSION_TTL: seconds(14 * 24 * 3600),
+  SESSION_IDLE_TTL: durationSeconds(1).default(24 * 3600),
   INTERACTION_TTL: seconds(15 * 60),
   GRANT_TTL: seconds(14 * 24 * 3600),
   REFRESH_TOKEN_REUSE_GRACE: z.coerce.number().int().min(0).max(60).default(2),
@@ -213,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       refreshToken: e.REFRESH_TOKEN_TTL,
       refreshTokenAbsolute: Math.max(e.REFRESH_TOKEN_ABSOLUTE_TTL, e.REFRESH_TOKEN_TTL),
       session: e.SESSION_TTL,
+      sessionIdle: Math.min(e.SESSION_IDLE_TTL, e.SESSION_TTL),
       interaction: e.INTERACTION_TTL,
       grant: e.GRANT_TTL,
     },

@@ -29,6 +29,7 @@ import {
 } from './internals.js';
 import { registrationConfiguration } from './registration.js';
 import { createResourceServerPolicy } from './resource-servers.js';
+import { sessionTtl } from './session-lifetime.js';
 import { createTokenExchange } from './token-exchange.js';
 import { createTokenPolicies } from './token-policies.js';
 
@@ -237,7 +238,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
       Interaction: config.ttl.interaction,
       // A session nobody signed in to (a logout or device page's form secret) is kept an hour, not for
       // the whole session lifetime: anonymous visits would otherwise pile up rows for two weeks.
-      Session: (_ctx, session) => ((session as { accountId?: string }).accountId ? config.ttl.session : Math.min(config.ttl.session, ANONYMOUS_SESSION_TTL_SECONDS)),
+      // A signed-in one ends after SESSION_IDLE_TTL unused, and SESSION_TTL after sign-in however used.
+      Session: (_ctx, session) =>
+        sessionTtl(session, { absolute: config.ttl.session, idle: config.ttl.sessionIdle, anonymous: ANONYMOUS_SESSION_TTL_SECONDS }),
       Grant: config.ttl.grant,
       RefreshToken: (_ctx, token) => {
         // Rotation restarts the idle lifetime; the family as a whole ends at the absolute lifetime.
