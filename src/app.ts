@@ -132,6 +132,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
     // oidc-provider's own async context names the request (its endpoints only; elsewhere nothing is read ahead).
     prefetch: new RequestPrefetch(() => Provider.ctx),
     currentRoute: () => (Provider.ctx as { oidc?: { route?: string } } | undefined)?.oidc?.route,
+    sessionLifetime: config.ttl.session,
   }));
   const views = new ViewRenderer({
     brand: { name: config.brand.name, color: config.brand.color, logoUrl: config.brand.logoFile ? LOGO_PATH : undefined },

@@ -13,6 +13,7 @@ import { storageId, type TokenIdSealer } from '../services/token-ids.js';
 import { GRANT_ID_CLAIM, SOURCE_GRANT_CLAIM, looksLikeJwt, type AccessTokenVerifier, type VerifiedAccessToken } from './access-token-verifier.js';
 import type { ClientMetadataMapper } from './client-metadata.js';
 import { grantKey, sessionUidKey, type RequestPrefetch } from './request-prefetch.js';
+import { sessionOutlived } from './session-lifetime.js';
 import { protectPayload, restorePayload, restoreSealedPayload } from './stored-payloads.js';
 
 export interface AdapterDependencies {
@@ -30,6 +31,8 @@ export interface AdapterDependencies {
   prefetch?: RequestPrefetch;
   /** The oidc-provider route of the request being served, if any (the reuse grace applies at the token endpoint only). */
   currentRoute?: () => string | undefined;
+  /** SESSION_TTL: a Session signed in longer ago than this is not found, even if its row is still live. */
+  sessionLifetime?: number;
 }
 
 /** Models whose second redemption is an attack (RFC 9700 §4.5, §4.14): the grant is revoked. */
@@ -71,7 +74,7 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
         return JWT_CAPABLE.has(this.name) ? this.findJwt(id) : undefined;
       }
       const row = await this.findRow(storageId(this.name, id));
-      return row ? this.withConsumption(row, restorePayload(id, row.payload)) : undefined;
+      return row ? this.unlessOutlived(this.withConsumption(row, restorePayload(id, row.payload))) : undefined;
     }
 
     private async findRow(storedId: string): Promise<ModelRow | undefined> {
@@ -193,7 +196,13 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
 
     private restoreSealed(row: ModelRow): AdapterPayload | undefined {
       const payload = restoreSealedPayload(this.name, row.id, row.payload, deps.tokenIds);
-      return payload ? this.withConsumption(row, payload) : undefined;
+      return payload ? this.unlessOutlived(this.withConsumption(row, payload)) : undefined;
+    }
+
+    /** A session saved at the very end of its lifetime was given a second more (the least ttl there is). */
+    private unlessOutlived(payload: AdapterPayload): AdapterPayload | undefined {
+      const outlived = this.name === 'Session' && deps.sessionLifetime !== undefined && sessionOutlived(payload, deps.sessionLifetime);
+      return outlived ? undefined : payload;
     }
 
     private withConsumption(row: ModelRow, payload: AdapterPayload): AdapterPayload {

@@ -26,7 +26,7 @@ describe('session lifetime: absolute from sign-in, idle timeout', function () {
 
   before(async () => {
     server = await startTestServer({ env: { SESSION_TTL: String(ABSOLUTE), SESSION_IDLE_TTL: `${IDLE}s` } });
-    for (const name of ['absolute', 'idle', 'within', 'again']) userIds.set(name, (await createUser(server.core, name)).id);
+    for (const name of ['absolute', 'idle', 'within', 'again', 'outlived']) userIds.set(name, (await createUser(server.core, name)).id);
     const web = await createWebClient(server.core, { redirectUri: REDIRECT });
     app = await relyingParty(server.issuer, web.clientId, web.clientSecret);
   });
@@ -128,5 +128,15 @@ describe('session lifetime: absolute from sign-in, idle timeout', function () {
     // Past the first sign-in's end, within the second's.
     await sleepUntil(first.loginTs + ABSOLUTE + 1);
     expect(await silently(browser)).to.equal('signed in');
+  });
+
+  it('refuses a session whose sign-in is older than SESSION_TTL even while its row is still live', async () => {
+    const browser = await signInAs('outlived');
+    // As a session saved in the last second of its lifetime is (oidc-provider's least ttl is 1 s).
+    await server.testDatabase.database
+      .knex('oidc_models')
+      .where({ model: 'Session', account_id: userIds.get('outlived') })
+      .update({ payload: server.testDatabase.database.knex.raw(`jsonb_set(payload, '{loginTs}', to_jsonb(?::bigint))`, [Math.floor(nowSeconds()) - ABSOLUTE - 1]) });
+    expect(await silently(browser)).to.equal('login_required');
   });
 });
