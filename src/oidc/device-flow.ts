@@ -110,11 +110,14 @@ export function limitUserCodeGuessing(deps: {
 
 /**
  * A code posted without the session its form was issued in (no cookie, a forged one, or a session
- * that expired) made oidc-provider fail while saving a session it never stored: a 500. The browser
- * is sent back to a fresh entry form instead.
+ * that expired), or a visit to a device sign-in's resume address (/device/:uid) without it, made
+ * oidc-provider fail while saving a session it never stored: a 500. The browser is sent back to a
+ * fresh entry form instead.
  */
 export function restartStaleCodeEntry(deps: { path: string }): Middleware {
-  return onlyWhen((ctx) => ctx.method === 'POST' && ctx.path === deps.path, async (ctx, next) => {
+  const resumes = `${deps.path}/`;
+  const entryOrResume = (ctx: { method: string; path: string }) => (ctx.method === 'POST' && ctx.path === deps.path) || ctx.path.startsWith(resumes);
+  return onlyWhen(entryOrResume, async (ctx, next) => {
     try {
       await next();
     } catch (error) {

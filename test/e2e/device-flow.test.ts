@@ -229,6 +229,18 @@ describe('device authorization grant (RFC 8628)', () => {
     }
   });
 
+  it('sends a visit to a device sign-in\'s resume address without its session to a fresh form, never a server error', async () => {
+    for (const path of ['/device/abc', '/device/auth%00', '/device/auth%zz', '/device/auth.json']) {
+      for (const cookie of [undefined, '_session=forged; _session.sig=forged']) {
+        for (const method of ['GET', 'HEAD']) {
+          const answer = await fetch(`${server.issuer}${path}`, { method, redirect: 'manual', headers: cookie ? { cookie } : {} });
+          expect(answer.status, `${method} ${path} ${String(cookie)}`).to.equal(303);
+          expect(new URL(answer.headers.get('location')!, server.issuer).pathname).to.equal('/device');
+        }
+      }
+    }
+  });
+
   it('counts wrong codes entered all at once before checking any: no more than the limit are checked', async () => {
     // A server of its own (with its own database, so its own counters for this address).
     const fresh = await startTestServer({ env: { DEVICE_USER_CODE_ATTEMPTS: String(ATTEMPTS) } });
