@@ -7,7 +7,17 @@ import type { PageCursor, PageRequest } from '../repositories/keyset-page.js';
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{6}Z$/;
+
+/** A timestamp of the cursor's shape that is also a real moment (no 30 February, no year 0, no hour 99). */
+function isRealTimestamp(value: string): boolean {
+  const parts = TIMESTAMP.exec(value)?.slice(1).map(Number);
+  if (!parts) return false;
+  const [year, month, day, hour, minute, second] = parts as [number, number, number, number, number, number];
+  if (year < 1 || hour > 23 || minute > 59 || second > 59) return false;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function encodeCursor(cursor: PageCursor | undefined): string | null {
@@ -19,7 +29,7 @@ export function decodeCursor(value: string): PageCursor | undefined {
     const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
     if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
     const [createdAt, id] = parsed as unknown[];
-    if (typeof createdAt !== 'string' || typeof id !== 'string' || !TIMESTAMP.test(createdAt) || !ID.test(id)) return undefined;
+    if (typeof createdAt !== 'string' || typeof id !== 'string' || !isRealTimestamp(createdAt) || !ID.test(id)) return undefined;
     return { createdAt, id };
   } catch {
     return undefined;

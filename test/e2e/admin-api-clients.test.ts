@@ -175,6 +175,13 @@ describe('admin API: clients and APIs', () => {
       const forOrders = await api<{ items: Body[] }>('GET', `/clients?api=${encodeURIComponent(ORDERS)}&q=web`);
       expect(forOrders.body.items.map((c) => c.client_id)).to.deep.equal([webId]);
       await expectInvalid('GET', '/clients?cursor=garbage&bogus=1&dynamic=yes', undefined, ['query.cursor', 'query.bogus', 'query.dynamic']);
+      // A cursor of the right shape holding no real moment is refused too, not sent to Postgres (a 500).
+      const forged = (createdAt: string) => Buffer.from(JSON.stringify([createdAt, 'x'])).toString('base64url');
+      for (const createdAt of ['2020-02-30T00:00:00.000000Z', '0000-01-01T00:00:00.000000Z', '9999-99-99T99:99:99.999999Z', '2026-11-29T24:00:00.000000Z']) {
+        for (const list of ['/clients', '/apis', '/users', '/roles', '/registration-tokens']) {
+          await expectInvalid('GET', `${list}?cursor=${forged(createdAt)}`, undefined, ['query.cursor']);
+        }
+      }
       expect((await api('GET', '/clients/no%20such')).status).to.equal(400);
       expect((await api('GET', '/clients/nosuchclient')).status).to.equal(404);
     });
