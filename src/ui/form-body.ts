@@ -6,7 +6,16 @@ import type { Middleware } from 'koa';
 import { unstorable } from '../schemas/parse.js';
 
 export function formBody(): Middleware {
-  const parse = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  const parse = bodyParser({
+    enableTypes: ['form'],
+    formLimit: '16kb',
+    // A body the parser refuses (too large, or a Content-Encoding that does not decode) is the
+    // sender's fault: its own 4xx status, else 400, never the 500 of an error without a status.
+    onError(error, ctx) {
+      const status = (error as { status?: number }).status;
+      ctx.throw(status !== undefined && status >= 400 && status < 500 ? status : 400, 'the form body could not be read', { expose: true });
+    },
+  });
   return (ctx, next) =>
     parse(ctx, async () => {
       const bad = unstorable(ctx.request.body);

@@ -199,6 +199,19 @@ describe('security: input and output', () => {
         }
       }
     });
+
+    it('a form post whose Content-Encoding does not decode → 400 on every sign-in and account form, never 5xx', async () => {
+      const forms = [
+        '/interaction/abc/login', '/interaction/abc/confirm', '/interaction/abc/abort', '/interaction/abc/two-step',
+        '/account/password', '/account/sessions/end-all', '/account/apps/x/revoke', '/account/two-step', '/account/two-step/disable',
+      ];
+      for (const encoding of ['gzip', 'deflate', 'br']) {
+        for (const path of forms) {
+          const answer = await send(`${server.issuer}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': encoding }, body: 'xx' });
+          expect(answer.status, `${encoding} ${path}`).to.equal(400);
+        }
+      }
+    });
   });
 
   describe('error shapes', () => {
