@@ -20,6 +20,8 @@ const CORRECTIONS = new Map<string, Correction>([
   ['client_secret must be provided in the Authorization header', { status: 401, error: 'invalid_client', challenge: true }],
   // An Authorization header that is not well-formed Basic is still an attempt to authenticate with it.
   ['invalid authorization header value format', { status: 401, error: 'invalid_client', challenge: true }],
+  // Credentials in the header whose form-urlencoding (RFC 6749 §2.3.1) does not decode: the same.
+  ['client_id and client_secret in the authorization header are not properly encoded', { status: 401, error: 'invalid_client', challenge: true }],
   ['requested grant type is not allowed for this client', { status: 400, error: 'unauthorized_client', challenge: false }],
   // The device authorization endpoint, for a client without the device code grant.
   ['urn:ietf:params:oauth:grant-type:device_code is not allowed for this client', { status: 400, error: 'unauthorized_client', challenge: false }],

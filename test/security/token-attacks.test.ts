@@ -149,7 +149,9 @@ describe('security: tokens, introspection and revocation', () => {
 
     it('a malformed Authorization header → 401 invalid_client with WWW-Authenticate (RFC 6749 §5.2)', async () => {
       const noColon = Buffer.from(machine.clientId).toString('base64');
-      for (const authorization of [`Basic ${noColon}`, 'Basic !!!', 'Basic  x', 'Bearer abc']) {
+      // The last three carry an id or secret whose form-urlencoding (RFC 6749 §2.3.1) does not decode.
+      const encoded = (pair: string) => `Basic ${Buffer.from(pair).toString('base64')}`;
+      for (const authorization of [`Basic ${noColon}`, 'Basic !!!', 'Basic  x', 'Bearer abc', encoded('%zz:secret'), encoded(`${machine.clientId}:%`), encoded('%00%ff:x')]) {
         const answer = await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, { authorization });
         expectError(answer, 401, 'invalid_client');
         expect(answer.headers.get('www-authenticate'), authorization).to.match(/^Basic realm=/);
