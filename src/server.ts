@@ -42,6 +42,7 @@ export async function startServer({
       poolMax: config.db.poolMax,
       statementTimeoutMs: config.db.statementTimeoutMs,
       connectTimeoutMs: config.db.connectTimeoutMs,
+      queryTimeoutMs: config.db.queryTimeoutMs,
       exclusive: true,
     }));
   try {

@@ -190,6 +190,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       poolMax: 2,
       statementTimeoutMs: own.db.statementTimeoutMs,
       connectTimeoutMs: own.db.connectTimeoutMs,
+      queryTimeoutMs: own.db.queryTimeoutMs,
       exclusive: false,
     });
     // The running server's issuer and API defaults, unless this environment names its own (server-settings.ts).

@@ -74,7 +74,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
-  db: { poolMax: number; statementTimeoutMs: number; connectTimeoutMs: number };
+  /** queryTimeoutMs undefined: a little above the statement timeout (database.ts). */
+  db: { poolMax: number; statementTimeoutMs: number; connectTimeoutMs: number; queryTimeoutMs: number | undefined };
   secrets: Secrets;
   ttl: TokenLifetimes;
   refreshTokenReuseGraceSeconds: number;
@@ -149,6 +150,8 @@ const envSchema = z.object({
   LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(20),
   LOGIN_FAILURES_PER_IP: z.coerce.number().int().min(1).default(100),
   LOGIN_DELAY_AFTER: z.coerce.number().int().min(0).default(3),
+  // Client-side: ends a query (and its connection) whose server stopped answering.
+  DB_QUERY_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
 });
 
 export class ConfigError extends Error {
@@ -208,7 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     dataDir,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
-    db: { poolMax: e.DB_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS },
+    db: { poolMax: e.DB_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS, queryTimeoutMs: e.DB_QUERY_TIMEOUT_MS },
     secrets,
     ttl: {
       accessToken: e.ACCESS_TOKEN_TTL,

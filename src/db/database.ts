@@ -1,8 +1,11 @@
 // Opens the database Gatehouse stores everything in: a Postgres server (DATABASE_URL) or the
 // embedded PGlite database in the data directory. Both are reached through knex + pg.
 import knexFactory, { type Knex } from 'knex';
+import type pg from 'pg';
 
+import { abandonOnQueryTimeout, isUsableConnection } from './abandoned-connections.js';
 import { openEmbeddedPostgres, type EmbeddedPostgres, type SocketConnection } from './embedded-postgres.js';
+import { markConnectionFailure } from './unavailable.js';
 
 export interface DatabaseOptions {
   databaseUrl: string | undefined;
@@ -10,6 +13,8 @@ export interface DatabaseOptions {
   poolMax: number;
   statementTimeoutMs: number;
   connectTimeoutMs: number;
+  /** Client-side bound on one query; undefined: defaultQueryTimeoutMs(statementTimeoutMs). */
+  queryTimeoutMs?: number | undefined;
   /** The server owns its embedded database; the CLI may join the server's. */
   exclusive: boolean;
 }
@@ -34,26 +39,53 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * statement_timeout is enforced by the server, so it cannot end a query whose server is unreachable
+ * (a black-holed network path): the client gives up a little later by itself.
+ */
+export function defaultQueryTimeoutMs(statementTimeoutMs: number): number {
+  return statementTimeoutMs > 0 ? statementTimeoutMs + 5_000 : 60_000;
+}
+
+type KnexSettings = Pick<DatabaseOptions, 'poolMax' | 'statementTimeoutMs' | 'connectTimeoutMs' | 'queryTimeoutMs'>;
+
+interface PoolEvents {
+  on(event: 'createFail', listener: (eventId: number, error: unknown) => void): void;
+}
+
 export function createKnex(
   connection: string | SocketConnection,
-  { poolMax, statementTimeoutMs, connectTimeoutMs }: Pick<DatabaseOptions, 'poolMax' | 'statementTimeoutMs' | 'connectTimeoutMs'>,
+  { poolMax, statementTimeoutMs, connectTimeoutMs, queryTimeoutMs }: KnexSettings,
 ): Knex {
   const base = typeof connection === 'string' ? { connectionString: connection } : connection;
-  return knexFactory({
+  const knex = knexFactory({
     client: 'pg',
     connection: {
       ...base,
       // 0 sends none: PgBouncer in transaction mode refuses it as a startup parameter (set it on the role).
       ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
+      query_timeout: queryTimeoutMs ?? defaultQueryTimeoutMs(statementTimeoutMs),
       connectionTimeoutMillis: connectTimeoutMs,
       // Dead peers (a failed-over or partitioned server) are noticed by TCP keepalive, not only by the next query.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       application_name: 'gatehouse',
     },
-    pool: { min: 0, max: poolMax, idleTimeoutMillis: 30_000 },
+    pool: {
+      min: 0,
+      max: poolMax,
+      idleTimeoutMillis: 30_000,
+      afterCreate: (client: pg.Client, done: (error: Error | null, client: pg.Client) => void) => {
+        abandonOnQueryTimeout(client);
+        done(null, client);
+      },
+      validate: isUsableConnection,
+    },
     acquireConnectionTimeout: connectTimeoutMs,
   });
+  // Whatever a failed connection attempt says (refused, no such database, not accepting connections, timed out), it is an outage.
+  (knex.client as { pool?: PoolEvents }).pool?.on('createFail', (_eventId, error) => markConnectionFailure(error));
+  return knex;
 }
 
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
