@@ -43,6 +43,7 @@ export async function startServer({
       statementTimeoutMs: config.db.statementTimeoutMs,
       connectTimeoutMs: config.db.connectTimeoutMs,
       queryTimeoutMs: config.db.queryTimeoutMs,
+      logger,
       exclusive: true,
     }));
   try {

@@ -10,7 +10,7 @@ import { createDatabase, type Database } from '../db/database.js';
 import { migrationStatus } from '../db/migrate.js';
 import { AppError } from '../errors/app-error.js';
 import { KeyDecryptionError } from '../services/key-encryption.js';
-import { createLogger } from '../services/logger.js';
+import { createLogger, type Logger } from '../services/logger.js';
 import { UsageError, type CliIo, type Command } from './command.js';
 import {
   apisCreateCommand,
@@ -141,6 +141,13 @@ function exitCodeFor(error: unknown): number {
   return EXIT.failure;
 }
 
+const QUIETER_THAN_WARN = new Set(['error', 'fatal', 'silent']);
+
+/** Warnings and errors on stderr (stdout carries only the result), or fewer if LOG_LEVEL says so. */
+function cliLogger(level: string, stderr: NodeJS.WritableStream): Logger {
+  return createLogger({ level: QUIETER_THAN_WARN.has(level) ? level : 'warn', destination: stderr });
+}
+
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const json = argv.includes('--json');
   const args = argv.filter((a) => a !== '--json');
@@ -184,6 +191,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const open = async (): Promise<Core> => {
     if (core) return core;
     const own = loadConfig(io.env);
+    const logger = cliLogger(own.logLevel, io.stderr);
     database = await createDatabase({
       databaseUrl: own.databaseUrl,
       dataDir: own.dataDir,
@@ -199,7 +207,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     for (const { variable, own: mine, server } of differing) {
       io.stderr.write(`warning: ${variable} is ${mine} here but ${server} on the server; this command uses ${mine}\n`);
     }
-    core = createCore({ config, database, logger: createLogger({ level: 'silent' }) });
+    core = createCore({ config, database, logger });
     return core;
   };
   try {

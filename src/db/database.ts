@@ -3,8 +3,10 @@
 import knexFactory, { type Knex } from 'knex';
 import type pg from 'pg';
 
+import type { Logger } from '../services/logger.js';
 import { abandonOnQueryTimeout, isUsableConnection } from './abandoned-connections.js';
 import { openEmbeddedPostgres, type EmbeddedPostgres, type SocketConnection } from './embedded-postgres.js';
+import { knexLog } from './knex-log.js';
 import { markConnectionFailure } from './unavailable.js';
 
 export interface DatabaseOptions {
@@ -15,6 +17,8 @@ export interface DatabaseOptions {
   connectTimeoutMs: number;
   /** Client-side bound on one query; undefined: defaultQueryTimeoutMs(statementTimeoutMs). */
   queryTimeoutMs?: number | undefined;
+  /** Where knex's own warnings go; without one they are dropped. */
+  logger?: Logger;
   /** The server owns its embedded database; the CLI may join the server's. */
   exclusive: boolean;
 }
@@ -47,7 +51,7 @@ export function defaultQueryTimeoutMs(statementTimeoutMs: number): number {
   return statementTimeoutMs > 0 ? statementTimeoutMs + 5_000 : 60_000;
 }
 
-type KnexSettings = Pick<DatabaseOptions, 'poolMax' | 'statementTimeoutMs' | 'connectTimeoutMs' | 'queryTimeoutMs'>;
+type KnexSettings = Pick<DatabaseOptions, 'poolMax' | 'statementTimeoutMs' | 'connectTimeoutMs' | 'queryTimeoutMs' | 'logger'>;
 
 interface PoolEvents {
   on(event: 'createFail', listener: (eventId: number, error: unknown) => void): void;
@@ -55,7 +59,7 @@ interface PoolEvents {
 
 export function createKnex(
   connection: string | SocketConnection,
-  { poolMax, statementTimeoutMs, connectTimeoutMs, queryTimeoutMs }: KnexSettings,
+  { poolMax, statementTimeoutMs, connectTimeoutMs, queryTimeoutMs, logger }: KnexSettings,
 ): Knex {
   const base = typeof connection === 'string' ? { connectionString: connection } : connection;
   const knex = knexFactory({
@@ -82,6 +86,7 @@ export function createKnex(
       validate: isUsableConnection,
     },
     acquireConnectionTimeout: connectTimeoutMs,
+    log: logger ? knexLog(logger) : { debug: () => {}, warn: () => {}, error: () => {}, deprecate: () => {} },
   });
   // Whatever a failed connection attempt says (refused, no such database, not accepting connections, timed out), it is an outage.
   (knex.client as { pool?: PoolEvents }).pool?.on('createFail', (_eventId, error) => markConnectionFailure(error));

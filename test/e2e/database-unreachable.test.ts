@@ -192,4 +192,16 @@ async function request(url: string, init: RequestInit = {}): Promise<Answer> {
     await admin.raw(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS true`);
     expectHealthy(await all());
   });
+
+  it('logs the outages as JSON lines, knex messages without stacks and not once per request', () => {
+    // oidc-provider's own documented warning (README, Logging) is the only console line allowed.
+    const printed = consoleOutput.filter((line) => !line.startsWith('oidc-provider WARNING'));
+    expect(printed, printed.slice(0, 3).join('\n')).to.deep.equal([]);
+    const entries = logLines.map((line) => JSON.parse(line) as { component?: string; detail?: string; msg: string; err?: { code?: string } });
+    const knexEntries = entries.filter((e) => e.component === 'knex');
+    expect(knexEntries.length).to.be.greaterThan(0);
+    for (const e of knexEntries) expect(e.detail).to.not.include('\n');
+    // Each distinct message at most once per 10 s: a few lines, not one per failed request.
+    expect(knexEntries.length).to.be.below(15);
+  });
 });
