@@ -8,6 +8,7 @@ import { ServerSettingsRepository } from '../repositories/server-settings.js';
 import { createCore, type Core } from '../core.js';
 import { createDatabase, type Database } from '../db/database.js';
 import { migrationStatus } from '../db/migrate.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { AppError } from '../errors/app-error.js';
 import { KeyDecryptionError } from '../services/key-encryption.js';
 import { createLogger, type Logger } from '../services/logger.js';
@@ -136,8 +137,8 @@ function exitCodeFor(error: unknown): number {
     if (error.code === 'conflict') return EXIT.conflict;
     if (error.code === 'unavailable') return EXIT.unavailable;
   }
-  const code = (error as { code?: string }).code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === '57P03') return EXIT.unavailable;
+  // Refused, timed out, no such database or role, not accepting connections: all "database unavailable".
+  if (isDatabaseUnavailable(error)) return EXIT.unavailable;
   return EXIT.failure;
 }
 
