@@ -41,6 +41,28 @@ export const REDACTED_PATHS = [
   'headers.cookie',
 ];
 
+const REDACTED = '[redacted]';
+
+// An error's code (ECONNREFUSED, a SQLSTATE) is what an operator needs, but '*.code' (meant for
+// authorization codes) matches err.code too: the err serializer marks it, the censor lets it through.
+class ErrorCode {
+  constructor(private readonly value: unknown) {}
+
+  toJSON(): unknown {
+    return this.value;
+  }
+}
+
+function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown;
+  if (!serialized || typeof serialized !== 'object' || !('code' in serialized)) return serialized;
+  return { ...serialized, code: new ErrorCode((serialized as { code: unknown }).code) };
+}
+
+function censor(value: unknown): unknown {
+  return value instanceof ErrorCode ? value : REDACTED;
+}
+
 export function createLogger({ level, destination }: { level: string; destination?: NodeJS.WritableStream }): Logger {
   // Standard output by default, written asynchronously: a line per request must not cost a
   // write(2) each. Lines buffered at exit are flushed synchronously by pino's exit handler.
@@ -49,7 +71,8 @@ export function createLogger({ level, destination }: { level: string; destinatio
     {
       level,
       base: { service: 'gatehouse' },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      redact: { paths: REDACTED_PATHS, censor },
+      serializers: { err: serializeError },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination as pino.DestinationStream | undefined,

@@ -23,4 +23,22 @@ describe('log redaction', () => {
     expect(output).to.include('[redacted]');
     for (const value of [...Object.values(values), 'Basic c2VjcmV0', '_session=abc.def']) expect(output).to.not.include(value);
   });
+
+  it("keeps an error's code (ECONNREFUSED, a SQLSTATE) while still redacting authorization codes", async () => {
+    let output = '';
+    const sink = new PassThrough();
+    sink.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const logger = createLogger({ level: 'info', destination: sink });
+    logger.error({ err: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }) }, 'failed');
+    logger.error({ err: Object.assign(new Error('database "x" does not exist'), { code: '3D000' }) }, 'failed');
+    logger.info({ code: 'auth-code-0123456789', query: { code: 'query-code-0123456789' }, body: { code: 'body-code-0123456789' } }, 'request');
+    logger.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    const [connection, missing, request] = output.trim().split('\n').map((line) => JSON.parse(line) as Record<string, Record<string, unknown>>);
+    expect(connection!.err!.code).to.equal('ECONNREFUSED');
+    expect(missing!.err!.code).to.equal('3D000');
+    expect(request!.code).to.equal('[redacted]');
+    expect(request!.query!.code).to.equal('[redacted]');
+    expect(request!.body!.code).to.equal('[redacted]');
+  });
 });
