@@ -26,6 +26,7 @@ import { Catalog } from './services/catalog.js';
 import { ChangeFeed } from './services/change-feed.js';
 import { ClientSecretHasher } from './services/client-secrets.js';
 import { ClientService } from './services/clients.js';
+import { FailureState } from './services/failure-state.js';
 import { GrantRevoker } from './services/grant-revocation.js';
 import { Janitor } from './services/janitor.js';
 import { KeyEncryptor } from './services/key-encryption.js';
@@ -171,6 +172,13 @@ export function createCore({ config, database, logger }: { config: Config; datab
   });
   const twoStep = new TwoStepService({ repository: repositories.twoStep, encryptor, hasher, issuerName: config.brand.name });
   const userAccess = new UserAccessService({ models: repositories.models, grants, consents: repositories.consents, audit });
+  const rateLimitStoreState = new FailureState({
+    logger,
+    level: 'warn',
+    failing: 'rate-limit store unavailable; using the per-process fallback limiter',
+    recovered: 'rate-limit store available again',
+    fields: { backend: config.redisUrl ? 'redis' : 'postgres' },
+  });
   return {
     config,
     database,
@@ -182,7 +190,9 @@ export function createCore({ config, database, logger }: { config: Config; datab
       redisUrl: config.redisUrl,
       // The embedded database has one process: counters in memory are shared by everything there is.
       knex: database.kind === 'postgres' ? knex : undefined,
-      onStoreError: (backend, error) => logger.warn({ err: error, backend }, 'rate-limit store unavailable; using the per-process fallback limiter'),
+      // Once when the store fails and once when it is back, not at every reconnect attempt.
+      onStoreError: (_backend, error) => rateLimitStoreState.failed(error),
+      onStoreRecovered: () => rateLimitStoreState.succeeded(),
     }),
     catalog,
     revocations,

@@ -35,6 +35,8 @@ export interface RateLimitStoreOptions {
   redisUrl: string | undefined;
   knex: Knex | undefined;
   onStoreError?: (backend: RateLimitBackend, error: unknown) => void;
+  /** The store answers again (Redis reconnected). */
+  onStoreRecovered?: (backend: RateLimitBackend) => void;
 }
 
 export class RateLimitStore {
@@ -99,6 +101,7 @@ export class RateLimitStore {
         lazyConnect: false,
       });
       this.redis.on('error', (error) => this.options.onStoreError?.('redis', error));
+      this.redis.on('ready', () => this.options.onStoreRecovered?.('redis'));
     }
     return this.redis;
   }

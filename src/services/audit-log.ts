@@ -2,6 +2,7 @@
 // written in batches, flushed on a timer, when the buffer fills, and on shutdown (never dropped on
 // a graceful stop). A failed write is retried with the next batch.
 import type { AuditEvent, AuditEventRepository } from '../repositories/audit-events.js';
+import { FailureState } from './failure-state.js';
 import type { Logger } from './logger.js';
 
 export type AuditInput = Omit<AuditEvent, 'occurredAt'> & { occurredAt?: Date };
@@ -13,12 +14,20 @@ export class AuditLog {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private readonly listeners: ((event: AuditEvent) => void)[] = [];
+  private readonly writes: FailureState;
 
   constructor(
     private readonly repository: AuditEventRepository,
     private readonly logger: Logger,
     private readonly options: { flushIntervalMs: number; batchSize: number } = { flushIntervalMs: 500, batchSize: 200 },
-  ) {}
+  ) {
+    this.writes = new FailureState({
+      logger,
+      level: 'error',
+      failing: 'writing audit events failed; will retry',
+      recovered: 'writing audit events works again; the buffered events are stored',
+    });
+  }
 
   record(input: AuditInput): void {
     const event: AuditEvent = { ...input, occurredAt: input.occurredAt ?? new Date() };
@@ -45,8 +54,10 @@ export class AuditLog {
     this.buffer = [];
     this.flushing = this.repository
       .insertMany(batch)
+      .then(() => this.writes.succeeded())
       .catch((error: unknown) => {
-        this.logger.error({ err: error, events: batch.length }, 'writing audit events failed; will retry');
+        // Once when writes start failing and once when they work again, not at every retry.
+        this.writes.failed(error);
         this.buffer = [...batch, ...this.buffer].slice(-MAX_BUFFER);
         this.schedule();
       })

@@ -36,7 +36,12 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     };
     client.on('error', end);
     client.on('close', end);
-    if (mode === 'refuse') return end();
+    // A reset, as from a port nobody listens on (ECONNRESET for the client).
+    if (mode === 'refuse') {
+      pairs.delete(pair);
+      client.resetAndDestroy();
+      return;
+    }
     if (mode === 'blackhole') {
       pair.stalled = true;
       client.on('data', () => {});
