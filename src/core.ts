@@ -188,6 +188,7 @@ export function createCore({ config, database, logger }: { config: Config; datab
     audit,
     rateLimits: new RateLimitStore({
       redisUrl: config.redisUrl,
+      keyPrefix: config.redisKeyPrefix,
       // The embedded database has one process: counters in memory are shared by everything there is.
       knex: database.kind === 'postgres' ? knex : undefined,
       // Once when the store fails and once when it is back, not at every reconnect attempt.

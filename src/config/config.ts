@@ -74,6 +74,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Put in front of every Redis key (rate-limit counters). */
+  redisKeyPrefix: string;
   /** queryTimeoutMs undefined: a little above the statement timeout (database.ts). */
   db: { poolMax: number; statementTimeoutMs: number; connectTimeoutMs: number; queryTimeoutMs: number | undefined };
   secrets: Secrets;
@@ -152,6 +154,8 @@ const envSchema = z.object({
   LOGIN_DELAY_AFTER: z.coerce.number().int().min(0).default(3),
   // Client-side: ends a query (and its connection) whose server stopped answering.
   DB_QUERY_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  // Two deployments sharing one Redis database keep their counters apart with different prefixes.
+  REDIS_KEY_PREFIX: z.string().max(64).regex(/^\S*$/, 'must not contain spaces').default('gh:'),
 });
 
 export class ConfigError extends Error {
@@ -211,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     dataDir,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     db: { poolMax: e.DB_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS, queryTimeoutMs: e.DB_QUERY_TIMEOUT_MS },
     secrets,
     ttl: {

@@ -33,6 +33,8 @@ export type RateLimitBackend = 'redis' | 'postgres' | 'memory';
 
 export interface RateLimitStoreOptions {
   redisUrl: string | undefined;
+  /** In front of every key (REDIS_KEY_PREFIX); "gh:" unless given. */
+  keyPrefix?: string;
   knex: Knex | undefined;
   onStoreError?: (backend: RateLimitBackend, error: unknown) => void;
   /** The store answers again (Redis reconnected). */
@@ -50,7 +52,7 @@ export class RateLimitStore {
 
   create(keyPrefix: string, policy: LimitPolicy): RateLimiterAbstract {
     const base = {
-      keyPrefix: `gh:${keyPrefix}`,
+      keyPrefix: `${this.options.keyPrefix ?? 'gh:'}${keyPrefix}`,
       points: policy.points,
       duration: policy.durationSeconds,
       blockDuration: policy.blockSeconds ?? 0,
