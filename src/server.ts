@@ -78,6 +78,14 @@ export async function startServer({
     }
 
     let stopping: Promise<void> | undefined;
+    // While stopping, a keep-alive connection is closed as soon as its response is sent: left idle,
+    // it would hold server.close() until the deadline.
+    server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (stopping) res.shouldKeepAlive = false;
+      res.once('finish', () => {
+        if (stopping) setImmediate(() => server.closeIdleConnections());
+      });
+    });
     const stop = (deadlineMs = 10_000) => {
       stopping ??= (async () => {
         gatehouse.beginShutdown();
