@@ -324,7 +324,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
   provider.use(introspectionSubject({ path: new URL(provider.urlFor('introspection')).pathname }));
   provider.use(authorizationErrorConformance());
   if (config.dynamicRegistration !== 'off') {
-    provider.use(registrationResponse({ catalog }));
+    provider.use(registrationResponse({ catalog, issuer: config.issuer }));
     if (config.dynamicRegistration === 'token') {
       provider.use(initialAccessToken({ path: REGISTRATION_PATH, issuer: config.issuer, tokens: core.registrationTokens, audit: core.audit }));
     }

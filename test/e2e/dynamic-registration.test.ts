@@ -262,6 +262,27 @@ describe('dynamic client registration', function () {
       expect(response.body.error).to.equal('invalid_token');
     });
 
+    it('RFC 6750 §3: a management request without a usable registration access token gets a Bearer challenge', async () => {
+      const { body: registered } = await register(server, webMetadata());
+      const uri = String(registered.registration_client_uri);
+      // No token at all, or another scheme: 401 and a bare challenge (§3.1: no error code then).
+      for (const authorization of [undefined, 'Basic YTpi', 'DPoP abc']) {
+        const response = await fetch(uri, { headers: authorization ? { authorization } : {} });
+        expect(response.status, String(authorization)).to.equal(401);
+        expect(response.headers.get('www-authenticate'), String(authorization)).to.match(/^Bearer realm="[^"]+"$/);
+      }
+      // A malformed header: 400 invalid_request, with the challenge saying so.
+      const malformed = await fetch(uri, { headers: { authorization: 'Bearer' } });
+      expect(malformed.status).to.be.oneOf([400, 401]);
+      expect(malformed.headers.get('www-authenticate')).to.match(/^Bearer realm="[^"]+"/);
+      // A wrong token: 401 invalid_token in the challenge.
+      const wrong = await fetch(uri, { headers: { authorization: 'Bearer not-the-token' } });
+      expect(wrong.status).to.equal(401);
+      expect(wrong.headers.get('www-authenticate')).to.match(/^Bearer realm="[^"]+", error="invalid_token"/);
+      // The registration itself still answers.
+      expect((await manage(uri, String(registered.registration_access_token), 'GET')).status).to.equal(200);
+    });
+
     it('keeps a registered client off APIs that stop accepting dynamically registered clients', async () => {
       const { body } = await register(server, { client_name: 'Later closed', redirect_uris: [REDIRECT], scope: 'openid orders:read' });
       const rp = await relyingParty(server.issuer, String(body.client_id), String(body.client_secret));
