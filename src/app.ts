@@ -243,6 +243,14 @@ export async function createApp({ config, database, logger }: { config: Config; 
     renderDocs: (ctx) => renderDocs(String(ctx.state.nonce ?? '')),
   });
 
+  // What Koa reports outside a response (a request body cut off or malformed mid-stream, a client gone):
+  // a JSON log line like any other, instead of Koa's default plain-text stack on stderr.
+  provider.app.on('error', (error: Error & { status?: number; expose?: boolean }, ctx?: { state?: { requestId?: string } }) => {
+    const fields = { err: error, request_id: ctx?.state?.requestId };
+    if (error.expose || (error.status !== undefined && error.status < 500)) logger.info(fields, 'request ended by a client error');
+    else logger.error(fields, 'request failed outside a response');
+  });
+
   // provider.use() places middleware in front of oidc-provider's own routing.
   // First: everything after reads the host and path this settles.
   provider.use(requestTarget());

@@ -98,6 +98,30 @@ describe('security: input and output', () => {
       expectInvalidRequest(await postForm(`${server.issuer}/token`, 'grant_type=client_credentials&scope=%ZZ', auth()));
     });
 
+    it('a malformed chunked body or one cut off mid-way prints no plain-text stack (the error goes to the JSON log)', async () => {
+      const printed: unknown[][] = [];
+      const original = console.error;
+      console.error = (...args: unknown[]) => void printed.push(args);
+      try {
+        const { port } = new URL(server.issuer);
+        const raw = async (request: string, cut: boolean) => {
+          const socket = net.connect(Number(port), '127.0.0.1');
+          await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+          socket.on('error', () => undefined);
+          socket.write(request);
+          await new Promise((resolve) => setTimeout(resolve, 150));
+          if (cut) socket.destroy();
+          else socket.end();
+          await new Promise((resolve) => setTimeout(resolve, 150));
+        };
+        await raw('POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n', false);
+        await raw('POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ngrant_type=client_cre', true);
+      } finally {
+        console.error = original;
+      }
+      expect(printed.map((args) => args.map(String).join(' '))).to.deep.equal([]);
+    });
+
     it('duplicated parameters → 400 invalid_request', async () => {
       expectInvalidRequest(await postForm(`${server.issuer}/token`, 'grant_type=client_credentials&grant_type=client_credentials', auth()));
       expectInvalidRequest(await postForm(`${server.issuer}/token`, 'grant_type=client_credentials&scope=read&scope=read', auth()));
