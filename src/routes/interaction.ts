@@ -217,7 +217,7 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
     const account = throttleAccount(login, named);
     const verdict = await deps.throttle.check(account, ctx.ip);
     if (verdict.blocked) {
-      deps.audit.record({ type: 'login.throttled', outcome: 'failure', clientId: String(details.params.client_id), ...requestFacts(ctx), details: { retry_after: verdict.retryAfterSeconds } });
+      deps.audit.record({ type: 'login.throttled', outcome: 'failure', clientId: String(details.params.client_id), userId: named?.id, ...requestFacts(ctx), details: { retry_after: verdict.retryAfterSeconds } });
       ctx.set('Retry-After', String(verdict.retryAfterSeconds));
       await renderLogin(ctx, details, textsFor(ctx, details).tooManyAttempts(Math.ceil(verdict.retryAfterSeconds / 60)), login, 429);
       return;
@@ -225,12 +225,15 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
     if (verdict.delayMs) await sleep(verdict.delayMs);
     const user = login && password ? await deps.users.verifySignIn(named, password) : undefined;
     if (!user) {
+      // The account named, when there is one, so an operator sees which account is under attack
+      // (the page says the same to the visitor either way).
       deps.audit.record({
         type: 'login.failure',
         outcome: 'failure',
         clientId: String(details.params.client_id),
+        userId: named?.id,
         ...requestFacts(ctx),
-        details: { reason: 'invalid_credentials' },
+        details: { reason: named ? 'invalid_credentials' : 'unknown_account' },
       });
       await renderLogin(ctx, details, textsFor(ctx, details).invalidCredentials, login);
       return;

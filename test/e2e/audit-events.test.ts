@@ -129,6 +129,12 @@ describe('audit log', () => {
     expect(login.user_agent).to.equal('audit-test/1.0');
   });
 
+  it('names the account a failed sign-in was for, when it exists (ASVS 5.0 V16.3.1)', async () => {
+    const failure = (await events({ type: 'login.failure' })).items[0]!;
+    expect(failure).to.deep.include({ user_id: userId, client_id: app.clientId });
+    expect(failure.details).to.deep.include({ reason: 'invalid_credentials' });
+  });
+
   it('never with a token, code or secret in it', async () => {
     const all = JSON.stringify((await events()).items);
     for (const secret of secrets) expect(all).to.not.include(secret);

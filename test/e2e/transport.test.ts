@@ -229,7 +229,7 @@ describe(`transport security (${defaultKind()})`, function () {
           }
         }
         await core.audit.flush();
-        const audited = (await testDb.database.knex('audit_events').where({ type: 'login.failure', user_id: null }).orderBy('id', 'desc').first()) as { ip: string } | undefined;
+        const audited = (await testDb.database.knex('audit_events').where({ type: 'login.failure' }).orderBy('id', 'desc').first()) as { ip: string } | undefined;
         const cookies = first.headers.getSetCookie();
         const cookieNames = [...new Set([...cookies.map((c) => c.slice(0, c.indexOf('='))), ...browser.cookieHistory.map((c) => c.name)])];
         return { authStatus: first.status, secureCookies: cookies.length > 0 && cookies.every((c) => /;\s*secure/i.test(c)), cookieNames, loginStatus, ip: loginStatus ? audited?.ip : undefined, logs };
