@@ -49,6 +49,7 @@ import { advertisePollingInterval, limitDevicePolling, POLLING_WINDOW_SECONDS } 
 import { createProvider } from './oidc/provider.js';
 import { RequestPrefetch } from './oidc/request-prefetch.js';
 import { REGISTRATION_PATH } from './oidc/registration.js';
+import { auditLogouts } from './oidc/logout-audit.js';
 import { auditTokenReuse } from './oidc/reuse-audit.js';
 import { auditTokens } from './oidc/token-audit.js';
 import { createAdminAuth } from './routes/admin/admin-auth.js';
@@ -187,6 +188,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
   recordProviderEvents(provider, metrics);
   auditTokenReuse(provider, core.audit);
   auditTokens(provider, core.audit);
+  auditLogouts(provider, core.audit);
   flagDatabaseOutages(provider);
   noteDpopRefusals(provider);
 

@@ -2,7 +2,7 @@
 // pages, PKCE, ID token, userinfo, refresh rotation with reuse detection, and every kind of
 // revocation reaching introspection.
 import { expect } from 'chai';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 
 import { FormBrowser, formAction, hiddenField } from '../helpers/browser.js';
@@ -273,6 +273,11 @@ describe('authorization code flow with PKCE, refresh tokens and revocation', () 
     expect(done.status).to.equal(303);
     expect(done.location).to.match(/^http:\/\/127\.0\.0\.1:8080\/bye\?state=bye/);
     expect(await oidc.tokenIntrospection(api, tokens.access_token)).to.deep.equal({ active: false });
+    // The audit log says who signed out, through which client, and that the whole session ended.
+    await server.core.audit.flush();
+    const [logout] = await server.core.repositories.audit.query({ type: 'logout', limit: 1 });
+    expect(logout).to.deep.include({ outcome: 'success', clientId: app.clientMetadata().client_id, userId: decodeJwt(tokens.id_token!).sub });
+    expect(logout!.details).to.deep.equal({ ended: 'session' });
   });
 
   it('rejects a second redemption of a code and revokes the tokens of the first', async () => {
