@@ -27,6 +27,7 @@ import {
   includeSessionIdInIdTokens, installClientSecretComparison,
   replaceSigningKeys,
 } from './internals.js';
+import { interactionPolicyWithAccountSelection } from './account-selection.js';
 import { registrationConfiguration } from './registration.js';
 import { createResourceServerPolicy } from './resource-servers.js';
 import { sessionTtl } from './session-lifetime.js';
@@ -97,6 +98,8 @@ export function createProvider(deps: ProviderDependencies): Provider {
       introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
       revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
       ui_locales_supported: SUPPORTED_LOCALES,
+      // Initiating User Registration via OpenID Connect 1.0 §4.1: the prompt values a client may send.
+      prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     },
     enabledJWA: {
       idTokenSigningAlgValues: SIGNING_ALGS,
@@ -193,7 +196,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
         backUrl: '/account',
       }));
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: interactionPolicyWithAccountSelection(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     // Every client with the refresh_token grant gets refresh tokens; without offline_access they end with the session.
     issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,

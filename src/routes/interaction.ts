@@ -11,6 +11,7 @@ import { sleep, throttleAccount, type LoginThrottle } from '../services/login-th
 import type { TwoStepService } from '../services/two-step.js';
 import type { UserService } from '../services/users.js';
 import { ACCOUNT_CLIENT_ID } from '../oidc/account-client.js';
+import { SELECT_ACCOUNT } from '../oidc/account-selection.js';
 import { ACR_PASSWORD, ACR_TWO_STEP } from '../oidc/authentication-context.js';
 import { loginMatchingHint } from '../oidc/id-token-hint.js';
 import { STANDARD_SCOPES } from '../schemas/api.js';
@@ -23,6 +24,9 @@ import type { ViewRenderer } from '../ui/views.js';
 import { requestFacts } from './request-facts.js';
 
 const OIDC_SCOPES = new Set<string>(STANDARD_SCOPES);
+
+/** The prompts the sign-in page answers: login, and select_account (the user signs in with the account they choose). */
+const asksToSignIn = (details: { prompt: { name: string } }) => details.prompt.name === 'login' || details.prompt.name === SELECT_ACCOUNT;
 
 export interface InteractionRouteDependencies {
   provider: Provider;
@@ -144,7 +148,9 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
   const finish = async (ctx: Context, details: Details, result: InteractionResults, merge: boolean) => {
     // As if it had been read again now: one that expired while the password was checked is gone.
     if (details.exp <= Math.floor(Date.now() / 1000)) throw new errors.SessionNotFound('interaction session expired');
-    details.result = merge && !('error' in result) ? { ...details.lastSubmission, ...result } : result;
+    // A sign-in on the select_account prompt's page is the account the user selected.
+    const answered = details.prompt.name === SELECT_ACCOUNT && 'login' in result ? { ...result, [SELECT_ACCOUNT]: {} } : result;
+    details.result = merge && !('error' in answered) ? { ...details.lastSubmission, ...answered } : answered;
     await details.persist();
     ctx.status = 303;
     ctx.redirect(details.returnTo);
@@ -178,7 +184,7 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
   router.get('/interaction/:uid', async (ctx) => {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     if (details.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction mismatch');
-    if (details.prompt.name === 'login') {
+    if (asksToSignIn(details)) {
       await renderLogin(ctx, details);
       return;
     }
@@ -208,7 +214,7 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
 
   router.post('/interaction/:uid/login', parseForm, async (ctx) => {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
-    if (details.uid !== ctx.params.uid || details.prompt.name !== 'login') throw new errors.SessionNotFound('interaction mismatch');
+    if (details.uid !== ctx.params.uid || !asksToSignIn(details)) throw new errors.SessionNotFound('interaction mismatch');
     requireCsrf(ctx, details.uid);
     const body = ctx.request.body as Record<string, unknown>;
     const login = typeof body.login === 'string' ? body.login.slice(0, 254) : '';
@@ -251,7 +257,7 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
 
   router.post('/interaction/:uid/two-step', parseForm, async (ctx) => {
     const details = await provider.interactionDetails(ctx.req, ctx.res);
-    if (details.uid !== ctx.params.uid || details.prompt.name !== 'login') throw new errors.SessionNotFound('interaction mismatch');
+    if (details.uid !== ctx.params.uid || !asksToSignIn(details)) throw new errors.SessionNotFound('interaction mismatch');
     requireCsrf(ctx, details.uid);
     const body = ctx.request.body as Record<string, unknown>;
     const userId = deps.pendingLogins.verify(details.uid, body.pending);

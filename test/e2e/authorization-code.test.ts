@@ -232,6 +232,29 @@ describe('authorization code flow with PKCE, refresh tokens and revocation', () 
     expect(again.claims()!.sub).to.equal(alices.claims()!.sub);
   });
 
+  it('prompt=select_account shows the sign-in page even with a session; the account signed in with is the one selected (OIDC Core §3.1.2.1)', async () => {
+    await createUser(server.core, 'carol');
+    const browser = new FormBrowser();
+    const { tokens: alices } = await codeFlow(browser);
+    const start = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid', prompt: 'select_account' });
+    let page = await browser.follow(await browser.get(start.url.toString()), REDIRECT);
+    expect(page.body, 'the sign-in page, although alice is signed in').to.include('name="password"');
+    page = await browser.follow(await browser.post(new URL(formAction(page.body, '/login'), page.url).toString(), { csrf: hiddenField(page.body, 'csrf'), login: 'carol', password: PASSWORD }), REDIRECT);
+    // Another account than the session's: oidc-provider first ends alice's session (a self-submitting form), then goes on.
+    expect(page.body).to.include('/session/end/confirm');
+    page = await browser.follow(await browser.post(`${server.issuer}/session/end/confirm`, { xsrf: hiddenField(page.body, 'xsrf'), logout: 'yes' }), REDIRECT);
+    page = await browser.follow(await browser.post(new URL(formAction(page.body, '/confirm'), page.url).toString(), { csrf: hiddenField(page.body, 'csrf') }), REDIRECT);
+    const callback = new URL(page.url);
+    expect(callback.searchParams.get('error')).to.equal(null);
+    const carols = await oidc.authorizationCodeGrant(app, callback, { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce });
+    expect(carols.claims()!.sub).to.equal((await server.core.users.show('carol')).id).and.not.equal(alices.claims()!.sub);
+    // Without a session it is the ordinary sign-in, once.
+    const fresh = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid', prompt: 'select_account' });
+    const alone = await signIn(new FormBrowser(), fresh.url, REDIRECT, { login: 'alice' });
+    expect(alone.pages.filter((p) => p.body.includes('name="password"'))).to.have.length(1);
+    expect(alone.callback.searchParams.get('code')).to.be.a('string');
+  });
+
   it('narrows a refresh to OpenID Connect scopes alone into a userinfo token, never an API token without scopes', async () => {
     const { tokens } = await codeFlow();
     const narrowed = await oidc.refreshTokenGrant(app, tokens.refresh_token!, { scope: 'openid email' });

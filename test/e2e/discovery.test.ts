@@ -54,7 +54,7 @@ describe('discovery document', () => {
       // RFC 8414 §2: without these a client may assume only client_secret_basic there
       'introspection_endpoint_auth_methods_supported', 'revocation_endpoint_auth_methods_supported',
       // the languages of the sign-in pages (OpenID Connect Discovery §3)
-      'ui_locales_supported',
+      'ui_locales_supported', 'prompt_values_supported',
     ]);
   });
 
@@ -64,6 +64,7 @@ describe('discovery document', () => {
     expect(metadata.introspection_endpoint_auth_methods_supported).to.have.members(methods);
     expect(metadata.revocation_endpoint_auth_methods_supported).to.have.members(methods);
     expect(metadata.ui_locales_supported).to.have.members(['en', 'de']);
+    expect(metadata.prompt_values_supported).to.have.members(['none', 'login', 'consent', 'select_account']);
   });
 
   it('names the endpoints and values of each feature', () => {
