@@ -14,7 +14,6 @@ import { ACCOUNT_CLIENT_ID } from '../oidc/account-client.js';
 import { SELECT_ACCOUNT } from '../oidc/account-selection.js';
 import { ACR_PASSWORD, ACR_TWO_STEP } from '../oidc/authentication-context.js';
 import { loginMatchingHint } from '../oidc/id-token-hint.js';
-import { STANDARD_SCOPES } from '../schemas/api.js';
 import type { CsrfTokens } from '../ui/csrf.js';
 import type { Messages } from '../ui/messages.js';
 import type { PendingLogins } from '../ui/pending-login.js';
@@ -23,7 +22,6 @@ import { formBody } from '../ui/form-body.js';
 import type { ViewRenderer } from '../ui/views.js';
 import { requestFacts } from './request-facts.js';
 
-const OIDC_SCOPES = new Set<string>(STANDARD_SCOPES);
 
 /** The prompts the sign-in page answers: login, and select_account (the user signs in with the account they choose). */
 const asksToSignIn = (details: { prompt: { name: string } }) => details.prompt.name === 'login' || details.prompt.name === SELECT_ACCOUNT;
@@ -106,21 +104,24 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
   /**
    * What the client asks for, by OpenID scope and by API. Normally only what the user has not granted
    * yet; with prompt=consent and everything granted before, nothing is missing, and the page shows
-   * everything requested (OpenID Connect Core §3.1.2.1: the user is asked again, and knows what for).
+   * what the existing grant holds of the request (OpenID Connect Core §3.1.2.1: the user is asked
+   * again, and knows what for). The grant, not the request, because it holds only what this user
+   * may have (roles) for the API the request resolves to.
    */
   const requestedForConsent = async (details: Details) => {
-    const missing = details.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
+    const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
     if (missing.missingOIDCScope?.length || Object.keys(missing.missingResourceScopes ?? {}).length) return missing;
-    const words = String(details.params.scope ?? '').split(' ').filter(Boolean);
-    const named = details.params.resource;
-    const indicators = named ? [named].flat().map(String) : ((await deps.catalog.client(String(details.params.client_id)))?.apis ?? []);
+    const grant = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+    if (!grant) return missing;
+    const words = new Set(String(details.params.scope ?? '').split(' ').filter(Boolean));
+    const named = details.params.resource ? new Set([details.params.resource].flat().map(String)) : undefined;
     const missingResourceScopes: Record<string, string[]> = {};
-    for (const indicator of indicators) {
-      const offered = new Set((await deps.catalog.api(indicator))?.scopes.map((s) => s.name));
-      const asked = words.filter((w) => offered.has(w));
-      if (asked.length) missingResourceScopes[indicator] = asked;
+    for (const indicator of Object.keys(grant.resources ?? {})) {
+      const held = grant.getResourceScopeFiltered(indicator, words);
+      if (held && (!named || named.has(indicator))) missingResourceScopes[indicator] = held.split(' ');
     }
-    return { missingOIDCScope: words.filter((w) => OIDC_SCOPES.has(w)), missingResourceScopes };
+    const oidc = grant.getOIDCScopeFiltered(words);
+    return { missingOIDCScope: oidc ? oidc.split(' ') : [], missingResourceScopes };
   };
 
   const scopesForConsent = async (details: Details, t: Messages) => {
@@ -292,11 +293,8 @@ export function createInteractionRouter(deps: InteractionRouteDependencies): Rou
     const clientId = details.params.client_id;
     if (!accountId || typeof clientId !== 'string') throw new errors.SessionNotFound('no signed-in user for this interaction');
     const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined) ?? new provider.Grant({ accountId, clientId });
-    const promptDetails = details.prompt.details as {
-      missingOIDCScope?: string[];
-      missingOIDCClaims?: string[];
-      missingResourceScopes?: Record<string, string[]>;
-    };
+    // What the page showed: the missing scopes, or with prompt=consent what is asked again (the audit says so).
+    const promptDetails = await requestedForConsent(details);
     if (promptDetails.missingOIDCScope) grant.addOIDCScope(promptDetails.missingOIDCScope.join(' '));
     if (promptDetails.missingOIDCClaims) grant.addOIDCClaims(promptDetails.missingOIDCClaims);
     for (const [indicator, scopes] of Object.entries(promptDetails.missingResourceScopes ?? {})) {

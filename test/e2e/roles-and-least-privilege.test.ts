@@ -62,6 +62,17 @@ describe('roles and least privilege', () => {
     expect(grants.flatMap((g) => g.apiScopes[ORDERS] ?? [])).to.not.include('orders:write');
   });
 
+  it('asked again with prompt=consent, lists only what the user holds, and the audit names it', async () => {
+    const { browser } = await signInFor('alice');
+    const { tokens, consent } = await signInFor('alice', BOTH, browser);
+    expect(consent!.body).to.include('orders:read').and.include('See your orders');
+    expect(consent!.body).to.not.include('orders:write').and.not.include('Change any order');
+    expect(scopeOf(tokens.access_token)).to.deep.equal(['orders:read']);
+    await server.core.audit.flush();
+    const [granted] = await server.core.repositories.audit.query({ type: 'consent.granted', limit: 1 });
+    expect(JSON.stringify(granted!.details)).to.include('orders:read').and.not.include('orders:write');
+  });
+
   it('grants a restricted scope to a user with the role, and puts their roles in the token for an API that asks', async () => {
     const { tokens, consent } = await signInFor('sam');
     expect(consent!.body).to.include('orders:write').and.include('Change any order');
