@@ -97,6 +97,9 @@ export function createProvider(deps: ProviderDependencies): Provider {
       // introspection and revocation endpoints accept what the token endpoint does.
       introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
       revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+      // RFC 8414 §2: REQUIRED with private_key_jwt among the methods above.
+      introspection_endpoint_auth_signing_alg_values_supported: SIGNING_ALGS,
+      revocation_endpoint_auth_signing_alg_values_supported: SIGNING_ALGS,
       ui_locales_supported: SUPPORTED_LOCALES,
       // Initiating User Registration via OpenID Connect 1.0 §4.1: the prompt values a client may send.
       prompt_values_supported: ['none', 'login', 'consent', 'select_account'],

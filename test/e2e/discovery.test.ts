@@ -53,6 +53,7 @@ describe('discovery document', () => {
       'backchannel_logout_supported', 'backchannel_logout_session_supported',
       // RFC 8414 §2: without these a client may assume only client_secret_basic there
       'introspection_endpoint_auth_methods_supported', 'revocation_endpoint_auth_methods_supported',
+      'introspection_endpoint_auth_signing_alg_values_supported', 'revocation_endpoint_auth_signing_alg_values_supported',
       // the languages of the sign-in pages (OpenID Connect Discovery §3)
       'ui_locales_supported', 'prompt_values_supported',
     ]);
@@ -63,6 +64,10 @@ describe('discovery document', () => {
     expect(metadata.token_endpoint_auth_methods_supported).to.have.members(methods);
     expect(metadata.introspection_endpoint_auth_methods_supported).to.have.members(methods);
     expect(metadata.revocation_endpoint_auth_methods_supported).to.have.members(methods);
+    // RFC 8414 §2: with private_key_jwt listed, the algorithms it may be signed with are REQUIRED too.
+    for (const endpoint of ['introspection', 'revocation']) {
+      expect(metadata[`${endpoint}_endpoint_auth_signing_alg_values_supported`], endpoint).to.deep.equal(metadata.token_endpoint_auth_signing_alg_values_supported);
+    }
     expect(metadata.ui_locales_supported).to.have.members(['en', 'de']);
     expect(metadata.prompt_values_supported).to.have.members(['none', 'login', 'consent', 'select_account']);
   });
