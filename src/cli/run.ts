@@ -201,6 +201,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       connectTimeoutMs: own.db.connectTimeoutMs,
       queryTimeoutMs: own.db.queryTimeoutMs,
       exclusive: false,
+      // knex's own messages (a connection error, a pool warning) as JSON lines on stderr, never stdout.
+      logger,
     });
     // The running server's issuer and API defaults, unless this environment names its own (server-settings.ts).
     const recorded = await new ServerSettingsRepository(database.knex).readAll().catch(() => ({}));

@@ -45,13 +45,18 @@ export function redactUrl(url: string): string {
 
 /**
  * statement_timeout is enforced by the server, so it cannot end a query whose server is unreachable
- * (a black-holed network path): the client gives up a little later by itself.
+ * (a black-holed network path): the client gives up a little later by itself. Without a statement
+ * timeout (0: PgBouncer, where the role sets it) no statement has a known bound, and a client-side one
+ * would cut off legitimately long work (migrations, advisory-lock waits): then only DB_QUERY_TIMEOUT_MS sets one.
  */
-export function defaultQueryTimeoutMs(statementTimeoutMs: number): number {
-  return statementTimeoutMs > 0 ? statementTimeoutMs + 5_000 : 60_000;
+export function defaultQueryTimeoutMs(statementTimeoutMs: number): number | undefined {
+  return statementTimeoutMs > 0 ? statementTimeoutMs + 5_000 : undefined;
 }
 
-type KnexSettings = Pick<DatabaseOptions, 'poolMax' | 'statementTimeoutMs' | 'connectTimeoutMs' | 'queryTimeoutMs' | 'logger'>;
+type KnexSettings = Pick<DatabaseOptions, 'poolMax' | 'statementTimeoutMs' | 'connectTimeoutMs' | 'queryTimeoutMs' | 'logger'> & {
+  /** Whether to give up on a query after defaultQueryTimeoutMs when DB_QUERY_TIMEOUT_MS is unset (not for the embedded database). */
+  clientTimeoutByDefault?: boolean;
+};
 
 interface PoolEvents {
   on(event: 'createFail', listener: (eventId: number, error: unknown) => void): void;
@@ -59,16 +64,17 @@ interface PoolEvents {
 
 export function createKnex(
   connection: string | SocketConnection,
-  { poolMax, statementTimeoutMs, connectTimeoutMs, queryTimeoutMs, logger }: KnexSettings,
+  { poolMax, statementTimeoutMs, connectTimeoutMs, queryTimeoutMs, logger, clientTimeoutByDefault = true }: KnexSettings,
 ): Knex {
   const base = typeof connection === 'string' ? { connectionString: connection } : connection;
+  const clientTimeout = queryTimeoutMs ?? (clientTimeoutByDefault ? defaultQueryTimeoutMs(statementTimeoutMs) : undefined);
   const knex = knexFactory({
     client: 'pg',
     connection: {
       ...base,
       // 0 sends none: PgBouncer in transaction mode refuses it as a startup parameter (set it on the role).
       ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
-      query_timeout: queryTimeoutMs ?? defaultQueryTimeoutMs(statementTimeoutMs),
+      ...(clientTimeout ? { query_timeout: clientTimeout } : {}),
       connectionTimeoutMillis: connectTimeoutMs,
       // Dead peers (a failed-over or partitioned server) are noticed by TCP keepalive, not only by the next query.
       keepAlive: true,
@@ -105,8 +111,10 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     };
   }
   const embedded: EmbeddedPostgres = await openEmbeddedPostgres(options.dataDir, { exclusive: options.exclusive });
-  // PGlite runs one statement at a time; a small pool is plenty and leaves room for the CLI.
-  const knex = createKnex(embedded.connection, { ...options, poolMax: Math.min(options.poolMax, 8) });
+  // PGlite runs one statement at a time; a small pool is plenty and leaves room for the CLI. It is in
+  // this process behind a local socket: no network path to lose, and it enforces no statement_timeout,
+  // so a default client-side timeout would only cut off slow but healthy work queued behind a statement.
+  const knex = createKnex(embedded.connection, { ...options, poolMax: Math.min(options.poolMax, 8), clientTimeoutByDefault: false });
   return {
     knex,
     kind: 'embedded',
