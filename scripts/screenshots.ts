@@ -6,12 +6,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
-import { Secret, TOTP } from 'otpauth';
-
 import { PROJECT_ROOT } from '../src/paths.js';
 import { launchChromium } from '../test/helpers/browser.js';
 import { PASSWORD, createUser, relyingParty, startAuthorization } from '../test/helpers/fixtures.js';
 import { startTestServer } from '../test/helpers/test-server.js';
+import { totpCode } from '../test/helpers/totp.js';
 
 const OUT = path.join(PROJECT_ROOT, 'screenshots');
 const WIDTHS = { desktop: { width: 1280, height: 860 }, phone: { width: 390, height: 844 } } as const;
@@ -77,13 +76,23 @@ async function main(): Promise<void> {
       await page.getByRole('button', { name: 'Allow' }).click();
       await page.waitForURL((url) => url.origin === appOrigin);
 
+      // A second browser signed in too, so the account page lists another session to sign out.
+      const other = await chromium.newContext({ viewport, deviceScaleFactor: 1 });
+      const otherPage = await other.newPage();
+      await otherPage.goto(`${issuer}/account`);
+      await otherPage.getByLabel('Username or email').fill(username);
+      await otherPage.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await otherPage.getByRole('button', { name: 'Sign in' }).click();
+      await otherPage.getByRole('heading', { name: 'Your account' }).waitFor();
+      await other.close();
+
       await page.goto(`${issuer}/account`);
       await shot('05-account');
       await page.getByRole('link', { name: 'Set up two-step sign-in' }).click();
       await shot('06-two-step-enrol');
       const secret = (await page.locator('#totp-secret').textContent())!.trim();
-      const totp = new TOTP({ secret: Secret.fromBase32(secret) });
-      await page.getByLabel('Authentication code').fill(totp.generate());
+      await page.getByLabel('Your password').fill(PASSWORD);
+      await page.getByLabel('Authentication code').fill((await totpCode(secret)).code);
       await page.getByRole('button', { name: 'Turn on' }).click();
       await page.getByRole('heading', { name: 'Your recovery codes' }).waitFor();
       await shot('07-recovery-codes');

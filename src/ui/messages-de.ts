@@ -56,7 +56,7 @@ export const de: Messages = {
   signOutEverywhereLead: 'Beendet alle Sitzungen, auch diese.',
   signOutEverywherePassword: 'Geben Sie Ihr Passwort ein, um sich überall abzumelden.',
   sessionEnd: 'Abmelden',
-  sessionEndPassword: 'Geben Sie Ihr Passwort ein, um diesen Browser oder dieses Gerät abzumelden.',
+  sessionEndPassword: 'Ihr Passwort, um ihn abzumelden',
   sessionEnded: 'Dieser Browser bzw. dieses Gerät ist jetzt abgemeldet.',
   sessionGone: 'Dieser Browser bzw. dieses Gerät war bereits abgemeldet.',
   passwordTitle: 'Passwort',

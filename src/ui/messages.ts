@@ -143,7 +143,7 @@ export const en: Messages = {
   signOutEverywhereLead: 'Ends every session, including this one.',
   signOutEverywherePassword: 'Enter your password to sign out everywhere.',
   sessionEnd: 'Sign out',
-  sessionEndPassword: 'Enter your password to sign this browser or device out.',
+  sessionEndPassword: 'Your password, to sign it out',
   sessionEnded: 'That browser or device is now signed out.',
   sessionGone: 'That browser or device was already signed out.',
   passwordTitle: 'Password',
