@@ -219,7 +219,7 @@ export function createCore({ config, database, logger }: { config: Config; datab
       audit,
       adminApi: { identifier: adminApi, ensure: () => apis.ensureAdminApi() },
     }),
-    users: new UserService({ users: repositories.users, passwords, roles: repositories.roles, transaction, access: userAccess, audit }),
+    users: new UserService({ users: repositories.users, passwords, roles: repositories.roles, transaction, access: userAccess, audit, serviceNames: [config.brand.name, 'gatehouse'] }),
     roles: new RoleService({ roles: repositories.roles, audit }),
     twoStep,
     userAccess,

@@ -275,7 +275,7 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
       await accountPage(ctx, who, { notice: t.passwordChanged });
       return;
     }
-    const message = { wrong_current: t.currentPasswordWrong, too_short: t.passwordTooShort(PASSWORD_MIN_LENGTH), too_long: t.passwordTooLong(PASSWORD_MAX_LENGTH), common: t.passwordCommon }[outcome];
+    const message = { wrong_current: t.currentPasswordWrong, too_short: t.passwordTooShort(PASSWORD_MIN_LENGTH), too_long: t.passwordTooLong(PASSWORD_MAX_LENGTH), common: t.passwordCommon, context: t.passwordContext }[outcome];
     await accountPage(ctx, who, { passwordError: message, status: 400 });
   });
 

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 
 import { ConcurrencyLimit } from './concurrency-limit.js';
+import { normalizePassword } from './password-policy.js';
 
 export interface Argon2Parameters {
   memoryCost: number;
@@ -28,11 +29,27 @@ export class PasswordHasher {
     this.slots = new ConcurrencyLimit(concurrency);
   }
 
+  /** Hashes the password in Unicode NFC (password-policy.ts). */
   hash(password: string): Promise<string> {
-    return this.slots.run(() => argon2.hash(password, { type: argon2.argon2id, ...this.parameters }));
+    return this.slots.run(() => argon2.hash(normalizePassword(password), { type: argon2.argon2id, ...this.parameters }));
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
+    return (await this.check(hash, password)) !== 'no_match';
+  }
+
+  /**
+   * Whether the password matches, in NFC; `legacy_match` when only the text as typed matches (a hash
+   * made before passwords were normalised, from text that was not NFC): worth hashing again.
+   */
+  async check(hash: string, password: string): Promise<'match' | 'legacy_match' | 'no_match'> {
+    const normalized = normalizePassword(password);
+    if (await this.verifyOne(hash, normalized)) return 'match';
+    if (normalized !== password && (await this.verifyOne(hash, password))) return 'legacy_match';
+    return 'no_match';
+  }
+
+  private async verifyOne(hash: string, password: string): Promise<boolean> {
     try {
       return await this.slots.run(() => argon2.verify(hash, password));
     } catch {

@@ -18,7 +18,7 @@ import {
 } from '../schemas/user.js';
 import { CLI_ACTOR, recordChange, type Actor } from './actor.js';
 import type { AuditLog } from './audit-log.js';
-import { passwordProblem, type PasswordProblem } from './password-policy.js';
+import { buildsOnContext, contextWords, passwordProblem, type PasswordProblem } from './password-policy.js';
 import type { PasswordHasher } from './passwords.js';
 import type { UserAccessService } from './user-access.js';
 
@@ -36,11 +36,28 @@ export class UserService {
       transaction: Transactor;
       access: UserAccessService;
       audit: AuditLog;
+      /** The service's own names (brand, product), which a password must not build on (ASVS 5.0 V6.2.11). */
+      serviceNames?: readonly string[];
     },
   ) {}
 
+  /** The words a user's password must not be built on: their username, email and name, the service's names. */
+  private contextOf(user: { username: string; email?: string | null; name?: string | null }): string[] {
+    return contextWords(user.username, user.email, user.name, ...(this.deps.serviceNames ?? []));
+  }
+
+  /** A new password that is little more than its context words is refused as invalid input. */
+  private refuseContextPassword(password: string | undefined, user: { username: string; email?: string | null; name?: string | null }): void {
+    if (password !== undefined && buildsOnContext(password, this.contextOf(user))) {
+      throw invalidInput('the password builds on the user\'s name, email or the service\'s name', [
+        { path: 'password', message: 'builds on the user\'s name, email or the service\'s name; choose another' },
+      ]);
+    }
+  }
+
   async create(input: CreateUserInput, options: { actor?: Actor } = {}): Promise<UserRecord> {
     const parsed = parseInput(createUserSchema, input);
+    this.refuseContextPassword(parsed.password, parsed);
     const passwordHash = parsed.password === undefined ? null : await this.deps.passwords.hash(parsed.password);
     const roleIds = await this.roleIds(parsed.roles, 'roles');
     const created = await this.transaction(async (trx) => {
@@ -114,6 +131,7 @@ export class UserService {
   async setPassword(ref: string, password: string, options: { actor?: Actor } = {}): Promise<UserView> {
     const parsed = parseInput(setPasswordSchema, { password });
     const user = await this.show(ref);
+    this.refuseContextPassword(parsed.password, user);
     await this.deps.users.update(user.id, { passwordHash: await this.deps.passwords.hash(parsed.password) });
     this.audit('admin.user.password_set', options.actor, user.id);
     return this.show(user.id);
@@ -170,8 +188,9 @@ export class UserService {
       await passwords.verifyDummy(password);
       return undefined;
     }
-    if (!(await passwords.verify(user.passwordHash, password))) return undefined;
-    if (passwords.needsRehash(user.passwordHash)) {
+    const outcome = await passwords.check(user.passwordHash, password);
+    if (outcome === 'no_match') return undefined;
+    if (outcome === 'legacy_match' || passwords.needsRehash(user.passwordHash)) {
       await users.updatePasswordHash(user.id, await passwords.hash(password));
     }
     return user;
@@ -191,7 +210,7 @@ export class UserService {
       this.deps.audit.record({ type: 'account.password.change_failed', outcome: 'failure', userId, clientId: null, ip: options.actor.ip ?? null, userAgent: options.actor.userAgent ?? null, requestId: options.actor.requestId ?? null, details: { reason: 'wrong_current' } });
       return 'wrong_current';
     }
-    const problem = passwordProblem(next);
+    const problem = passwordProblem(next, this.contextOf(user));
     if (problem) return problem;
     await this.deps.users.update(user.id, { passwordHash: await this.deps.passwords.hash(next) });
     this.audit('account.password.changed', options.actor, user.id);

@@ -69,6 +69,7 @@ export const de: Messages = {
   passwordTooShort: (min) => `Das neue Passwort muss mindestens ${min} Zeichen haben.`,
   passwordTooLong: (max) => `Das neue Passwort darf höchstens ${max} Zeichen haben.`,
   passwordCommon: 'Dieses Passwort ist zu verbreitet. Bitte wählen Sie ein anderes.',
+  passwordContext: 'Dieses Passwort baut auf Ihrem Namen, Ihrer E-Mail-Adresse oder dem Namen dieses Dienstes auf. Bitte wählen Sie ein anderes.',
   twoStepTitle: 'Anmeldung in zwei Schritten',
   twoStepOff: 'Schützen Sie Ihre Anmeldung mit einem zweiten Schritt über eine Authenticator-App.',
   twoStepOn: 'Die Anmeldung in zwei Schritten ist aktiv: Beim Anmelden wird ein Code aus Ihrer Authenticator-App abgefragt.',

@@ -69,6 +69,7 @@ export interface Messages {
   passwordTooShort(min: number): string;
   passwordTooLong(max: number): string;
   passwordCommon: string;
+  passwordContext: string;
   twoStepTitle: string;
   twoStepOff: string;
   twoStepOn: string;
@@ -156,6 +157,7 @@ export const en: Messages = {
   passwordTooShort: (min) => `The new password must have at least ${min} characters.`,
   passwordTooLong: (max) => `The new password must have at most ${max} characters.`,
   passwordCommon: 'This password is too common. Please choose another one.',
+  passwordContext: 'This password is built on your name, your email address or the name of this service. Please choose another one.',
   twoStepTitle: 'Two-step sign-in',
   twoStepOff: 'Add a second step to your sign-in with an authenticator app.',
   twoStepOn: 'Two-step sign-in is on: signing in asks for a code from your authenticator app.',

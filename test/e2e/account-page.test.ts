@@ -182,7 +182,11 @@ describe('account page: apps, sessions, password, two-step sign-in', function ()
     expect(wrong.body).to.include('The current password is not correct.');
     const common = await post(laptop, wrong, '/account/password', { current_password: PASSWORD, new_password: 'password123' });
     expect(common.body).to.include('too common');
-    const short = await post(laptop, common, '/account/password', { current_password: PASSWORD, new_password: 'short' });
+    // ASVS 5.0 V6.2.11: not little more than the username or the service's name.
+    const context = await post(laptop, common, '/account/password', { current_password: PASSWORD, new_password: 'erin-gatehouse-26' });
+    expect(context.status).to.equal(400);
+    expect(context.body).to.include('built on your name');
+    const short = await post(laptop, context, '/account/password', { current_password: PASSWORD, new_password: 'short' });
     expect(short.body).to.include('at least 8 characters');
     page = await post(laptop, short, '/account/password', { current_password: PASSWORD, new_password: 'a brand new passphrase' });
     expect(page.status).to.equal(200);
