@@ -167,6 +167,27 @@ describe('sign-in pages in Chromium', function () {
     await context.close();
   });
 
+  it('prompt=select_account lets another account sign in in the same browser (the switch posts itself past the CSP)', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    });
+    const first = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid' });
+    await page.goto(first.url.toString());
+    await signInToApp(page, 'carol');
+    const select = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid', prompt: 'select_account' });
+    await page.goto(select.url.toString());
+    await page.getByLabel('Password', { exact: true }).waitFor();
+    // dave, not carol: oidc-provider ends carol's session with a self-submitting form, then goes on to consent.
+    await signInToApp(page, 'dave');
+    const tokens = await oidc.authorizationCodeGrant(app, new URL(page.url()), { pkceCodeVerifier: select.verifier, expectedState: select.state, expectedNonce: select.nonce });
+    expect(tokens.claims()!.sub).to.equal((await server.core.users.show('dave')).id);
+    expect(problems).to.deep.equal([]);
+    await context.close();
+  });
+
   it('logs out only after confirmation, then shows the app or the logged-out page', async () => {
     const context = await newContext();
     const page = await context.newPage();
