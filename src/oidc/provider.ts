@@ -68,11 +68,12 @@ export function createProvider(deps: ProviderDependencies): Provider {
   const tokenPolicies = createTokenPolicies(catalog);
   const tokenExchange = createTokenExchange({ catalog, accessTokens: deps.accessTokens, users: deps.users });
   const secure = config.issuer.startsWith('https:');
+  /** The language of a logout confirmation, for the signed-out page after it (prefixed where the browser enforces it: ASVS 5.0 V3.3.1). */
+  const logoutLocaleCookie = secure ? '__Secure-gh_logout_locale' : 'gh_logout_locale';
   // The page's language: ui_locales of the request being answered, else the browser's.
   const textsFor = (ctx: KoaContextWithOIDC) => views.messages(ctx.oidc?.params?.ui_locales, (languages) => ctx.acceptsLanguages(languages));
 
-  const page = async (ctx: KoaContextWithOIDC, name: string, locals: (t: Messages) => Record<string, unknown>) => {
-    const t = textsFor(ctx);
+  const page = async (ctx: KoaContextWithOIDC, name: string, locals: (t: Messages) => Record<string, unknown>, t = textsFor(ctx)) => {
     ctx.type = 'html';
     ctx.body = await views.render(name, { nonce: String(ctx.state.nonce ?? ''), t }, locals(t));
   };
@@ -179,6 +180,11 @@ export function createProvider(deps: ProviderDependencies): Provider {
         enabled: true,
         logoutSource: async (ctx) => {
           const session = ctx.oidc.session as unknown as { state?: { secret?: string } };
+          // The confirmation carries only client_id on to the signed-out page: the language the app
+          // asked for (ui_locales) goes along in a cookie of the logout path, as short-lived as the form.
+          if (typeof ctx.oidc.params?.ui_locales === 'string') {
+            ctx.cookies.set(logoutLocaleCookie, textsFor(ctx).locale, { httpOnly: true, sameSite: 'lax', secure, path: '/session/end', maxAge: 10 * 60 * 1000 });
+          }
           await page(ctx, 'logout', (t) => ({
             title: t.logoutTitle,
             clientName: ctx.oidc.client?.clientName,
@@ -187,7 +193,10 @@ export function createProvider(deps: ProviderDependencies): Provider {
           }));
         },
         postLogoutSuccessSource: async (ctx) => {
-          await page(ctx, 'logged-out', (t) => ({ title: t.loggedOutTitle, clientName: ctx.oidc.client?.clientName }));
+          const remembered = ctx.cookies.get(logoutLocaleCookie);
+          if (remembered) ctx.cookies.set(logoutLocaleCookie, null, { path: '/session/end', secure });
+          const t = views.messages(ctx.oidc.params?.ui_locales ?? remembered, (languages) => ctx.acceptsLanguages(languages));
+          await page(ctx, 'logged-out', (texts) => ({ title: texts.loggedOutTitle, clientName: ctx.oidc.client?.clientName }), t);
         },
       },
     },

@@ -45,7 +45,8 @@ interface SignedIn {
   displayName: string;
 }
 
-const STATE_COOKIE = 'gh_account_state';
+/** The account page's own sign-in state; __Secure- where the browser enforces it (ASVS 5.0 V3.3.1). */
+const stateCookie = (secure: boolean) => (secure ? '__Secure-gh_account_state' : 'gh_account_state');
 
 /** A form without its token, or posted from another site. */
 class FormRejected extends Error {}
@@ -193,7 +194,7 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
     const state = randomBytes(16).toString('base64url');
     // PKCE is required of every client; the code is never redeemed (the session is what counts here).
     const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
-    ctx.cookies.set(STATE_COOKIE, state, { httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, signed: true, path: '/account', maxAge: 15 * 60 * 1000 });
+    ctx.cookies.set(stateCookie(deps.secureCookies), state, { httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, signed: true, path: '/account', maxAge: 15 * 60 * 1000 });
     const url = new URL(provider.urlFor('authorization') as string);
     url.search = new URLSearchParams({
       client_id: ACCOUNT_CLIENT_ID,
@@ -210,8 +211,8 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
 
   router.get(ACCOUNT_CALLBACK_PATH, async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    const expected = ctx.cookies.get(STATE_COOKIE, { signed: true });
-    ctx.cookies.set(STATE_COOKIE, null, { path: '/account' });
+    const expected = ctx.cookies.get(stateCookie(deps.secureCookies), { signed: true });
+    ctx.cookies.set(stateCookie(deps.secureCookies), null, { path: '/account', secure: deps.secureCookies });
     if (!expected || ctx.query.state !== expected || typeof ctx.query.error === 'string') {
       const t = textsFor(ctx);
       await render(ctx, 'error', { title: t.errorTitle, message: t.errorExpired, code: accountErrorCode(ctx.query.error), backUrl: '/account/login', wide: false }, 400);

@@ -128,6 +128,19 @@ describe('sign-in pages: headers, texts, languages, branding and escaping', func
     expect(consent.body).to.include('See your email address').and.include('Read your payslips').and.include('Payroll API');
   });
 
+  it('keeps the language the app asked for at logout on the signed-out page after it (RP-Initiated Logout 1.0 §2 ui_locales)', async () => {
+    const app = await relyingParty(server.issuer, clientId, clientSecret);
+    const browser = new FormBrowser();
+    const start = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid' });
+    await signIn(browser, start.url, REDIRECT);
+    const confirm = await browser.get(`${server.issuer}/session/end?ui_locales=de`);
+    expect(confirm.body).to.include('<html lang="de"');
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.body)![1]!;
+    const done = await browser.follow(await browser.post(`${server.issuer}/session/end/confirm`, { xsrf, logout: 'yes' }), REDIRECT);
+    expect(new URL(done.url).pathname).to.equal('/session/end/success');
+    expect(done.body).to.include('<html lang="de"');
+  });
+
   it('escapes hostile text in client_name, login_hint and ui_locales', async () => {
     const { page } = await loginPage({ login_hint: XSS, ui_locales: XSS }, hostileClientId, undefined);
     expect(page.status).to.equal(200);

@@ -226,6 +226,9 @@ describe(`transport security (${defaultKind()})`, function () {
             const signedIn = await browser.post(new URL(formAction(failed.body, '/login'), origin).toString(), { csrf: hiddenField(failed.body, 'csrf'), login: username, password: PASSWORD });
             const resumed = new URL(signedIn.location!);
             await browser.get(new URL(resumed.pathname + resumed.search, origin).toString());
+            // The account page's sign-in state and the logout page's language are Gatehouse's own cookies.
+            await browser.get(new URL('/account/login', origin).toString());
+            await browser.get(new URL('/session/end?ui_locales=de', origin).toString());
           }
         }
         await core.audit.flush();
@@ -244,6 +247,7 @@ describe(`transport security (${defaultKind()})`, function () {
       expect(outcome.secureCookies).to.equal(true);
       // The browser enforces the prefixes: Secure always; __Host- also host-only with path=/.
       expect(outcome.cookieNames).to.include('__Secure-interaction').and.include('__Secure-interaction_resume').and.include('__Host-session');
+      expect(outcome.cookieNames).to.include('__Secure-gh_account_state').and.include('__Secure-gh_logout_locale');
       expect(outcome.cookieNames.every((name) => name.startsWith('__Secure-') || name.startsWith('__Host-'))).to.equal(true);
       expect(outcome.loginStatus).to.equal(200);
       expect(outcome.ip).to.equal('203.0.113.7');
