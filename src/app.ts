@@ -28,6 +28,7 @@ import rateLimit from './middleware/koa-rate-limit.js';
 import registrationResponse from './middleware/koa-registration-response.js';
 import { mountedAt } from './middleware/koa-mounted.js';
 import postAsGet from './middleware/koa-post-as-get.js';
+import allowedMethods from './middleware/koa-allowed-methods.js';
 import postOnly from './middleware/koa-post-only.js';
 import { publicDocumentCache } from './middleware/koa-public-document-cache.js';
 import requestLimits from './middleware/koa-request-limits.js';
@@ -286,6 +287,20 @@ export async function createApp({ config, database, logger }: { config: Config; 
   provider.use(requestLimits({ renderPage: errorPage }));
   provider.use(postAsGet());
   provider.use(postOnly());
+  const pathOf = (route: string) => new URL(provider.urlFor(route)).pathname;
+  provider.use(
+    allowedMethods([
+      { path: pathOf('userinfo'), methods: ['GET', 'POST'] },
+      { path: pathOf('jwks'), methods: ['GET'] },
+      { path: '/.well-known/openid-configuration', methods: ['GET'] },
+      { path: '/.well-known/oauth-authorization-server', methods: ['GET'] },
+      { path: pathOf('authorization'), methods: ['GET', 'POST'] },
+      { path: pathOf('end_session'), methods: ['GET', 'POST'] },
+      { path: '/healthz', methods: ['GET'] },
+      { path: '/readyz', methods: ['GET'] },
+      ...(config.dynamicRegistration === 'off' ? [] : [{ path: REGISTRATION_PATH, methods: ['POST'] }, { path: `${REGISTRATION_PATH}/`, methods: ['GET', 'PUT', 'DELETE'] }]),
+    ]),
+  );
   provider.use(
     rateLimit({
       config: config.rateLimits,

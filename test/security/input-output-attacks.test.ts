@@ -238,6 +238,29 @@ describe('security: input and output', () => {
     });
   });
 
+  describe('methods', () => {
+    it('an endpoint asked with a method it does not take → 405 with Allow (RFC 9110 §15.5.6), not 404', async () => {
+      const cases: [string, string, string][] = [
+        ['/me', 'PUT', 'GET, POST, HEAD'],
+        ['/me', 'DELETE', 'GET, POST, HEAD'],
+        ['/jwks', 'POST', 'GET, HEAD'],
+        ['/.well-known/openid-configuration', 'PUT', 'GET, HEAD'],
+        ['/auth', 'PUT', 'GET, POST, HEAD'],
+        ['/session/end', 'DELETE', 'GET, POST, HEAD'],
+        ['/healthz', 'POST', 'GET, HEAD'],
+      ];
+      for (const [path, method, allow] of cases) {
+        const answer = await send(`${server.issuer}${path}`, { method });
+        expect(answer.status, `${method} ${path}`).to.equal(405);
+        expect(answer.headers.get('allow'), `${method} ${path}`).to.equal(allow);
+        expect(answer.json, `${method} ${path}`).to.have.property('error', 'invalid_request');
+      }
+      // The methods they take still work.
+      expect((await send(`${server.issuer}/jwks`, { method: 'HEAD' })).status).to.equal(200);
+      expect((await send(`${server.issuer}/healthz`)).status).to.equal(200);
+    });
+  });
+
   describe('error shapes', () => {
     it('OAuth endpoints answer in the RFC 6749 shape', async () => {
       const answer = await postForm(`${server.issuer}/token`, { grant_type: 'nope' }, auth());
