@@ -52,7 +52,8 @@ for (const kind of availableKinds()) {
         const retiring = (await core.signingKeys.list()).find((k) => k.kid === old!.kid)!;
         expect(retiring.state).to.equal('current');
         expect(retiring.retiredAt).to.deep.equal(successor!.activatesAt);
-        const retention = Math.max(core.config.ttl.idToken, core.config.ttl.accessToken) + 5 + core.config.keys.retentionMargin;
+        // ID tokens come back as hints while their session lives: the key stays as long as a session can.
+        const retention = Math.max(core.config.ttl.idToken, core.config.ttl.session, core.config.ttl.accessToken) + 5 + core.config.keys.retentionMargin;
         expect(retiring.removeAfter!.getTime() - retiring.retiredAt!.getTime()).to.equal(retention * 1000);
 
         // What every instance publishes and signs with, before, at and after the transitions.
@@ -149,8 +150,8 @@ for (const kind of availableKinds()) {
 
     describe('persisted transitions and removal', () => {
       let testDb: TestDatabase;
-      // Tokens live 1 s: a retired key stays 1 + 5 (clock tolerance) + 0 seconds.
-      const env = { JWKS_MAX_AGE: '0', KEY_ACTIVATION_DELAY: '0', KEY_ROTATION_INTERVAL: '0', KEY_RETENTION_MARGIN: '0', ID_TOKEN_TTL: '1', ACCESS_TOKEN_TTL: '1' };
+      // Tokens and sign-in sessions (whose ID tokens come back as hints) live 1 s: a retired key stays 1 + 5 (clock tolerance) + 0 seconds.
+      const env = { JWKS_MAX_AGE: '0', KEY_ACTIVATION_DELAY: '0', KEY_ROTATION_INTERVAL: '0', KEY_RETENTION_MARGIN: '0', ID_TOKEN_TTL: '1', ACCESS_TOKEN_TTL: '1', SESSION_TTL: '1' };
       before(async () => {
         testDb = await createTestDatabase({ kind });
       });
