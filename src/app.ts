@@ -48,6 +48,7 @@ import { ClientMetadataMapper } from './oidc/client-metadata.js';
 import { limitUserCodeGuessing, prefillUserCode, restartStaleCodeEntry } from './oidc/device-flow.js';
 import { advertisePollingInterval, limitDevicePolling, POLLING_WINDOW_SECONDS } from './oidc/device-polling.js';
 import { createProvider } from './oidc/provider.js';
+import { LoadedSessions } from './oidc/loaded-sessions.js';
 import { RequestPrefetch } from './oidc/request-prefetch.js';
 import { REGISTRATION_PATH } from './oidc/registration.js';
 import { auditLogouts } from './oidc/logout-audit.js';
@@ -135,6 +136,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
     prefetch: new RequestPrefetch(() => Provider.ctx),
     currentRoute: () => (Provider.ctx as { oidc?: { route?: string } } | undefined)?.oidc?.route,
     sessionLifetime: config.ttl.session,
+    loadedSessions: new LoadedSessions(() => Provider.ctx),
   }));
   const views = new ViewRenderer({
     brand: { name: config.brand.name, color: config.brand.color, logoUrl: config.brand.logoFile ? LOGO_PATH : undefined },

@@ -12,6 +12,7 @@ import type { RevocationList } from '../services/revocation-list.js';
 import { storageId, type TokenIdSealer } from '../services/token-ids.js';
 import { GRANT_ID_CLAIM, SOURCE_GRANT_CLAIM, looksLikeJwt, type AccessTokenVerifier, type VerifiedAccessToken } from './access-token-verifier.js';
 import type { ClientMetadataMapper } from './client-metadata.js';
+import type { LoadedSessions } from './loaded-sessions.js';
 import { grantKey, sessionUidKey, type RequestPrefetch } from './request-prefetch.js';
 import { sessionOutlived } from './session-lifetime.js';
 import { protectPayload, restorePayload, restoreSealedPayload } from './stored-payloads.js';
@@ -33,6 +34,8 @@ export interface AdapterDependencies {
   currentRoute?: () => string | undefined;
   /** SESSION_TTL: a Session signed in longer ago than this is not found, even if its row is still live. */
   sessionLifetime?: number;
+  /** Sessions the request read: saved back only while they still exist (an ended one stays ended). */
+  loadedSessions?: LoadedSessions;
 }
 
 /** Models whose second redemption is an attack (RFC 9700 §4.5, §4.14): the grant is revoked. */
@@ -60,6 +63,11 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
       // The Grant TTL must never cut a refresh token short: the grant lives at least as long.
       if (this.name === 'RefreshToken' && payload.grantId && row.expires_at) {
         await deps.models.upsertExtending(row, { model: 'Grant', id: payload.grantId, expiresAt: row.expires_at });
+        return;
+      }
+      // A session this request read and someone ended meanwhile is not re-created by saving it.
+      if (this.name === 'Session' && deps.loadedSessions?.wasLoaded(id)) {
+        await deps.models.updateExisting(row);
         return;
       }
       await deps.models.upsert(row);
@@ -199,10 +207,15 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
       return payload ? this.unlessOutlived(this.withConsumption(row, payload)) : undefined;
     }
 
-    /** A session saved at the very end of its lifetime was given a second more (the least ttl there is). */
+    /**
+     * A session past its lifetime is not found (one saved at the very end of it was given a second
+     * more, the least ttl there is); one that is found is noted as read by this request.
+     */
     private unlessOutlived(payload: AdapterPayload): AdapterPayload | undefined {
-      const outlived = this.name === 'Session' && deps.sessionLifetime !== undefined && sessionOutlived(payload, deps.sessionLifetime);
-      return outlived ? undefined : payload;
+      if (this.name !== 'Session') return payload;
+      if (deps.sessionLifetime !== undefined && sessionOutlived(payload, deps.sessionLifetime)) return undefined;
+      if (typeof payload.jti === 'string') deps.loadedSessions?.loaded(payload.jti);
+      return payload;
     }
 
     private withConsumption(row: ModelRow, payload: AdapterPayload): AdapterPayload {

@@ -38,6 +38,9 @@ const SQL = {
     .map((column) => `${column} = EXCLUDED.${column}`)
     .join(', ')}`,
   insertIfAbsent: `${INSERT} ON CONFLICT (model, id) DO NOTHING RETURNING id`,
+  updateExisting: `UPDATE ${TABLE} SET ${WRITE_COLUMNS.slice(2)
+    .map((column) => `${column} = ?`)
+    .join(', ')} WHERE model = ? AND id = ?`,
   find: `SELECT * FROM ${TABLE} WHERE model = ? AND id = ? AND ${LIVE} LIMIT 1`,
   findIncludingExpired: `SELECT * FROM ${TABLE} WHERE model = ? AND id = ? LIMIT 1`,
   findByUid: `SELECT * FROM ${TABLE} WHERE model = ? AND uid = ? AND ${LIVE} LIMIT 1`,
@@ -80,6 +83,12 @@ export class OidcModelRepository {
        WHERE model = ? AND id = ? AND (expires_at IS NULL OR expires_at < ?)`,
       [...writeBindings(row), extend.expiresAt, exp, extend.model, extend.id, extend.expiresAt],
     );
+  }
+
+  /** Rewrites a row that exists; false (and nothing written) when it is gone. */
+  async updateExisting(row: ModelWrite): Promise<boolean> {
+    const [model, id, ...rest] = writeBindings(row);
+    return ((await this.run(SQL.updateExisting, [...rest, model, id])).rowCount ?? 0) > 0;
   }
 
   /** Inserts only when absent; false when a row with that id already existed (replay detection). */

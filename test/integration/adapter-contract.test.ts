@@ -11,6 +11,7 @@ import { countStatements } from '../../src/db/instrumentation.js';
 import { createAdapterClass } from '../../src/oidc/adapter.js';
 import { AccessTokenVerifier } from '../../src/oidc/access-token-verifier.js';
 import { ClientMetadataMapper } from '../../src/oidc/client-metadata.js';
+import { LoadedSessions } from '../../src/oidc/loaded-sessions.js';
 import { RequestPrefetch } from '../../src/oidc/request-prefetch.js';
 import { createLogger } from '../../src/services/logger.js';
 import { availableKinds, createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
@@ -33,6 +34,7 @@ for (const kind of availableKinds()) {
     let currentRequest: object | undefined;
     let ReadingAhead: new (name: string) => Adapter;
     const readingAhead = (name: string) => new ReadingAhead(name);
+    let TrackingSessions: new (name: string) => Adapter;
 
     before(async () => {
       testDb = await createTestDatabase({ kind });
@@ -49,6 +51,7 @@ for (const kind of availableKinds()) {
       };
       AdapterClass = createAdapterClass(deps);
       ReadingAhead = createAdapterClass({ ...deps, prefetch: new RequestPrefetch(() => currentRequest) });
+      TrackingSessions = createAdapterClass({ ...deps, loadedSessions: new LoadedSessions(() => currentRequest) });
     });
 
     after(async () => testDb?.drop());
@@ -61,6 +64,29 @@ for (const kind of availableKinds()) {
         expect(await adapter(model).find(`${model}-missing`)).to.equal(undefined);
       });
     }
+
+    it('does not bring back a session ended while a request that read it was in flight; a new one is stored', async () => {
+      const sessions = new TrackingSessions('Session');
+      await sessions.upsert('live-session', { jti: 'live-session', uid: 'uid-live', accountId: 'a1', loginTs: Math.floor(Date.now() / 1000) }, 600);
+      currentRequest = {};
+      try {
+        // The request reads the session (by uid, as oidc-provider does from the cookie) ...
+        const read = await sessions.findByUid('uid-live');
+        expect(read?.jti).to.equal('live-session');
+        // ... meanwhile the user signs that browser out ...
+        await adapter('Session').destroy('live-session');
+        // ... and the request saves the session as it ends: it stays gone.
+        await sessions.upsert('live-session', { ...read!, exp: 2_000_000_000 }, 600);
+        expect(await adapter('Session').findByUid('uid-live')).to.equal(undefined);
+        // A session the request did not read (a new visitor, or the new id a sign-in gives) is stored; once read, it is updated.
+        await sessions.upsert('new-session', { jti: 'new-session', uid: 'uid-new', accountId: 'a1' }, 600);
+        expect((await sessions.find('new-session'))?.uid).to.equal('uid-new');
+        await sessions.upsert('new-session', { jti: 'new-session', uid: 'uid-new', accountId: 'a2' }, 600);
+        expect((await adapter('Session').find('new-session'))?.accountId).to.equal('a2');
+      } finally {
+        currentRequest = undefined;
+      }
+    });
 
     it('overwrites on upsert', async () => {
       await adapter('Session').upsert('s-over', { jti: 's-over', uid: 'u-over', accountId: 'a' }, 60);
