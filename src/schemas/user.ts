@@ -1,7 +1,7 @@
 // Input rules for creating and changing users.
 import { z } from 'zod';
 
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, isCommonPassword } from '../services/password-policy.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, isCommonPassword, passwordLength } from '../services/password-policy.js';
 import { roleListSchema } from './role.js';
 import { httpsUrlSchema } from './uris.js';
 
@@ -14,8 +14,8 @@ export const usernameSchema = z
 
 export const passwordSchema = z
   .string()
-  .refine((p) => [...p].length >= PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
-  .refine((p) => [...p].length <= PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
+  .refine((p) => passwordLength(p) >= PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
+  .refine((p) => passwordLength(p) <= PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
   .refine((p) => !isCommonPassword(p), 'is on the list of common passwords; choose another');
 
 const shortText = z.string().trim().min(1).max(200);

@@ -46,13 +46,19 @@ const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
   readFileSync(path.join(RESOURCES_DIR, 'common-passwords.txt'), 'utf8').split('\n').filter(Boolean),
 );
 
+/** Checked in the form that is hashed (NFC), so a decomposed spelling is not a way around the list. */
 export function isCommonPassword(password: string): boolean {
-  return COMMON_PASSWORDS.has(password.toLowerCase());
+  return COMMON_PASSWORDS.has(normalizePassword(password).toLowerCase());
+}
+
+/** Characters (code points) of the form that is hashed: "ü" typed decomposed is one, not two. */
+export function passwordLength(password: string): number {
+  return [...normalizePassword(password)].length;
 }
 
 /** The first thing wrong with a new password, or undefined when it is acceptable. */
 export function passwordProblem(password: string, context: readonly string[] = []): PasswordProblem | undefined {
-  const length = [...password].length;
+  const length = passwordLength(password);
   if (length < PASSWORD_MIN_LENGTH) return 'too_short';
   if (length > PASSWORD_MAX_LENGTH) return 'too_long';
   if (isCommonPassword(password)) return 'common';

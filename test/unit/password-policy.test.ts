@@ -3,6 +3,7 @@
 // the same text composed differently (NFC or NFD) is the same password.
 import { expect } from 'chai';
 
+import { passwordSchema } from '../../src/schemas/user.js';
 import { buildsOnContext, contextWords, passwordProblem } from '../../src/services/password-policy.js';
 import { PasswordHasher } from '../../src/services/passwords.js';
 
@@ -25,6 +26,15 @@ describe('password policy', () => {
       expect(passwordProblem(password, context), password).to.equal(undefined);
     }
     expect(buildsOnContext('alicealice', [])).to.equal(false);
+  });
+
+  it('counts the length and checks the common list in the form that is hashed (NFC): a decomposed spelling is no way around them', () => {
+    // Six "ü" are 12 code points decomposed, 6 characters in NFC: too short either way.
+    expect(passwordProblem('üüüüüü'.normalize('NFD'))).to.equal('too_short');
+    expect(passwordProblem('ǖǖǖǖǖǖǖǖ'.normalize('NFD'))).to.equal(undefined);
+    // The same rule where the CLI and the admin API set passwords.
+    expect(passwordSchema.safeParse('üüüüüü'.normalize('NFD')).success).to.equal(false);
+    expect(passwordSchema.safeParse('ǖǖǖǖǖǖǖǖ'.normalize('NFD')).success).to.equal(true);
   });
 
   it('hashes in NFC: the same text typed composed or decomposed verifies either way', async () => {
