@@ -283,7 +283,7 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
   router.get('/account/two-step', requireSignIn, async (ctx) => {
     const who = ctx.state.account as SignedIn;
     if (await deps.twoStep.isEnabled(who.userId)) return ctx.redirect('/account');
-    const enrolment = await deps.twoStep.begin(who.userId, who.username);
+    const enrolment = await deps.twoStep.begin(who.userId, who.username, who.sessionUid);
     await render(ctx, 'two-step-enrol', { title: textsFor(ctx).twoStepSetUp, enrolment, csrf: csrf.issue(`account:${who.sessionUid}`), error: undefined, errorField: undefined });
   });
 
@@ -292,13 +292,13 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
     const body = requireForm(ctx, who);
     const t = textsFor(ctx);
     const code = typeof body.code === 'string' ? body.code.slice(0, 32) : '';
-    const enrolment = await deps.twoStep.pending(who.userId, who.username);
+    const enrolment = await deps.twoStep.pending(who.userId, who.username, who.sessionUid);
     if (!enrolment) return ctx.redirect('/account');
     const again = (error: string, errorField: 'password' | 'code', status: number) =>
       render(ctx, 'two-step-enrol', { title: t.twoStepSetUp, enrolment, csrf: csrf.issue(`account:${who.sessionUid}`), error, errorField }, status);
     const confirmed = await confirmPassword(ctx, who, passwordOf(body), 'account.two_step.enable_failed');
     if (!confirmed.ok) return again(refusal(ctx, confirmed), 'password', confirmed.status);
-    const codes = await deps.twoStep.confirm(who.userId, code);
+    const codes = await deps.twoStep.confirm(who.userId, code, who.sessionUid);
     if (!codes) {
       deps.audit.record({ type: 'account.two_step.enable_failed', outcome: 'failure', userId: who.userId, ...requestFacts(ctx), details: { reason: 'wrong_code' } });
       return again(t.invalidCode, 'code', 400);

@@ -13,6 +13,8 @@ import type { KeyEncryptor } from './key-encryption.js';
 import type { RekeyableStore } from './rekey.js';
 
 const PERIOD = 30;
+/** Between the session uid and the base32 secret in a sealed pending enrolment (neither contains it). */
+const PENDING_SEPARATOR = ' ';
 const RECOVERY_CODES = 10;
 
 export interface Enrolment {
@@ -39,30 +41,30 @@ export class TwoStepService implements RekeyableStore {
   }
 
   /**
-   * Starts enrolment: a new secret waits, sealed, until the user proves they hold it. An enrolment
-   * already under way is shown again instead, so that a second tab (or a reload) does not replace
-   * the secret the user may just have scanned in the first.
+   * Starts enrolment in one sign-in session: a new secret waits, sealed and bound to that session,
+   * until the user proves they hold it. The enrolment this session already has under way is shown
+   * again instead, so that a second tab (or a reload) does not replace the secret the user may just
+   * have scanned in the first. Another session (someone else holding a stolen cookie, say) never
+   * sees that secret: it gets one of its own, which replaces it.
    */
-  async begin(userId: string, accountLabel: string): Promise<Enrolment> {
-    const started = await this.pending(userId, accountLabel);
+  async begin(userId: string, accountLabel: string, sessionUid: string): Promise<Enrolment> {
+    const started = await this.pending(userId, accountLabel, sessionUid);
     if (started) return started;
     const secret = new Secret({ size: 20 });
-    await this.deps.repository.setPending(userId, this.deps.encryptor.seal(secret.base32, context(userId)));
+    await this.deps.repository.setPending(userId, this.deps.encryptor.seal(`${sessionUid}${PENDING_SEPARATOR}${secret.base32}`, context(userId)));
     return this.describe(secret, accountLabel);
   }
 
-  /** The enrolment being set up, to show again (e.g. after a wrong code). */
-  async pending(userId: string, accountLabel: string): Promise<Enrolment | undefined> {
-    const state = await this.deps.repository.state(userId);
-    if (!state?.pending) return undefined;
-    return this.describe(Secret.fromBase32(this.deps.encryptor.open(state.pending, context(userId))), accountLabel);
+  /** The enrolment this session is setting up, to show again (e.g. after a wrong code). */
+  async pending(userId: string, accountLabel: string, sessionUid: string): Promise<Enrolment | undefined> {
+    const base32 = await this.pendingSecret(userId, sessionUid);
+    return base32 ? this.describe(Secret.fromBase32(base32), accountLabel) : undefined;
   }
 
-  /** Turns two-step sign-in on when the code matches the pending secret; returns the recovery codes (shown once). */
-  async confirm(userId: string, code: string): Promise<string[] | undefined> {
-    const state = await this.deps.repository.state(userId);
-    if (!state?.pending) return undefined;
-    const base32 = this.deps.encryptor.open(state.pending, context(userId));
+  /** Turns two-step sign-in on when the code matches this session's pending secret; returns the recovery codes (shown once). */
+  async confirm(userId: string, code: string, sessionUid: string): Promise<string[] | undefined> {
+    const base32 = await this.pendingSecret(userId, sessionUid);
+    if (!base32) return undefined;
     const step = matchingStep(base32, code);
     if (step === undefined) return undefined;
     const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
@@ -89,6 +91,15 @@ export class TwoStepService implements RekeyableStore {
       }
     }
     return undefined;
+  }
+
+  /** The pending secret, if it was made in this session (one sealed before enrolments were bound to sessions counts as none). */
+  private async pendingSecret(userId: string, sessionUid: string): Promise<string | undefined> {
+    const state = await this.deps.repository.state(userId);
+    if (!state?.pending) return undefined;
+    const opened = this.deps.encryptor.open(state.pending, context(userId));
+    const at = opened.lastIndexOf(PENDING_SEPARATOR);
+    return at > 0 && opened.slice(0, at) === sessionUid ? opened.slice(at + 1) : undefined;
   }
 
   disable(userId: string): Promise<void> {

@@ -132,11 +132,11 @@ describe(`no usable credential in a database dump or in the logs (${defaultKind(
 
     // Two-step sign-in: the TOTP secret (sealed under the KEK) and the recovery codes (hashed).
     const alice = await core.users.show('alice');
-    const enrolment = await core.twoStep.begin(alice.id, 'alice');
+    const enrolment = await core.twoStep.begin(alice.id, 'alice', 'session-1');
     remember('TOTP secret (base32)', enrolment.secret);
     remember('TOTP secret (hex)', Secret.fromBase32(enrolment.secret).hex);
     remember('TOTP otpauth URI', enrolment.otpauthUri);
-    const recoveryCodes = await core.twoStep.confirm(alice.id, (await totpCode(enrolment.secret)).code);
+    const recoveryCodes = await core.twoStep.confirm(alice.id, (await totpCode(enrolment.secret)).code, 'session-1');
     expect(recoveryCodes).to.have.length(10);
     for (const code of recoveryCodes!) {
       remember('recovery code', code);

@@ -84,9 +84,9 @@ for (const kind of availableKinds()) {
       await adapterFor(before)('Session').upsert('session-old-kek', { jti: 'session-old-kek', uid: 'uid-old', accountId: 'a' }, 600);
       // A user with two-step sign-in: the TOTP secret is sealed under the old KEK.
       const totpUser = await before.users.create({ username: 'totp-user', password: 'a long enough passphrase' });
-      const enrolment = await before.twoStep.begin(totpUser.id, 'totp-user');
+      const enrolment = await before.twoStep.begin(totpUser.id, 'totp-user', 'session-1');
       const enrolled = await totpCode(enrolment.secret);
-      expect(await before.twoStep.confirm(totpUser.id, enrolled.code)).to.have.length(10);
+      expect(await before.twoStep.confirm(totpUser.id, enrolled.code, 'session-1')).to.have.length(10);
       const rotating = coreWith(`${kekB},${kekA}`);
       await rotating.keyRing.reload();
       await adapterFor(rotating)('Session').upsert('session-new-kek', { jti: 'session-new-kek', uid: 'uid-new', accountId: 'a' }, 600);

@@ -25,15 +25,15 @@ for (const kind of availableKinds()) {
 
     it('accepts a TOTP code only in its own time step, once; recovery codes have over 112 bits and work once', async () => {
       const user = await core.users.create({ username: 'totp-steps', password: 'a long enough passphrase' });
-      const { secret } = await core.twoStep.begin(user.id, 'totp-steps');
+      const { secret } = await core.twoStep.begin(user.id, 'totp-steps', 'session-a');
       const totp = new TOTP({ secret: Secret.fromBase32(secret), period: 30, digits: 6, algorithm: 'SHA1' });
       const current = await totpCode(secret);
       const at = (offset: number) => totp.generate({ timestamp: current.step * STEP_MS + STEP_MS / 2 + offset });
 
       // Enrolment: the previous and the next step's codes are refused; only the current one turns it on.
-      expect(await core.twoStep.confirm(user.id, at(-STEP_MS))).to.equal(undefined);
-      expect(await core.twoStep.confirm(user.id, at(STEP_MS))).to.equal(undefined);
-      const recoveryCodes = await core.twoStep.confirm(user.id, current.code);
+      expect(await core.twoStep.confirm(user.id, at(-STEP_MS), 'session-a')).to.equal(undefined);
+      expect(await core.twoStep.confirm(user.id, at(STEP_MS), 'session-a')).to.equal(undefined);
+      const recoveryCodes = await core.twoStep.confirm(user.id, current.code, 'session-a');
       expect(recoveryCodes).to.have.length(10);
       for (const code of recoveryCodes!) {
         expect(code).to.match(/^([a-hjkmnp-z2-9]{4}-){5}[a-hjkmnp-z2-9]{4}$/);
@@ -52,6 +52,21 @@ for (const kind of availableKinds()) {
       expect(await core.twoStep.verify(user.id, typed)).to.equal('recovery_code');
       expect(await core.twoStep.verify(user.id, typed)).to.equal(undefined);
       expect(await core.twoStep.recoveryCodesLeft(user.id)).to.equal(9);
+    });
+
+    it('binds an enrolment to the session that started it: another session neither sees its secret nor confirms it', async () => {
+      const user = await core.users.create({ username: 'totp-sessions', password: 'a long enough passphrase' });
+      const first = await core.twoStep.begin(user.id, 'totp-sessions', 'session-a');
+      // The same session (a second tab, a reload) is shown the same secret.
+      expect((await core.twoStep.begin(user.id, 'totp-sessions', 'session-a')).secret).to.equal(first.secret);
+      expect((await core.twoStep.pending(user.id, 'totp-sessions', 'session-a'))?.secret).to.equal(first.secret);
+      // Another session (a stolen cookie) is not shown it, and cannot confirm it.
+      expect(await core.twoStep.pending(user.id, 'totp-sessions', 'session-b')).to.equal(undefined);
+      expect(await core.twoStep.confirm(user.id, (await totpCode(first.secret)).code, 'session-b')).to.equal(undefined);
+      // Starting there makes a secret of its own, which the first session's code no longer matches.
+      const other = await core.twoStep.begin(user.id, 'totp-sessions', 'session-b');
+      expect(other.secret).to.not.equal(first.secret);
+      expect(await core.twoStep.pending(user.id, 'totp-sessions', 'session-a')).to.equal(undefined);
     });
   });
 }
