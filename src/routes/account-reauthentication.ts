@@ -2,7 +2,7 @@
 // enters their password again. Each attempt counts against the sign-in throttle of their account, as a
 // failed sign-in would, and a refusal is written to the audit log.
 import type { AuditLog } from '../services/audit-log.js';
-import { throttleAccount, type LoginThrottle } from '../services/login-throttle.js';
+import { sleep, throttleAccount, type LoginThrottle } from '../services/login-throttle.js';
 import type { UserService } from '../services/users.js';
 
 export interface AccountHolder {
@@ -27,6 +27,8 @@ export async function reauthenticate(
     deps.audit.record({ type: failure.type, outcome: 'failure', userId: who.userId, ...request, details: { ...failure.details, reason: 'throttled' } });
     return { ok: false, status: 429, retryAfterSeconds: verdict.retryAfterSeconds };
   }
+  // The growing delay after failures applies here as on the sign-in page (LOGIN_DELAY_AFTER).
+  if (verdict.delayMs) await sleep(verdict.delayMs);
   // Checked against the signed-in user's own record (by id), not looked up by name.
   if (!(await deps.users.verifySignIn(await deps.users.findById(who.userId), password))) {
     deps.audit.record({ type: failure.type, outcome: 'failure', userId: who.userId, ...request, details: { ...failure.details, reason: 'wrong_password' } });

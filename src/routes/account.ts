@@ -12,7 +12,7 @@ import { ACCOUNT_CALLBACK_PATH, ACCOUNT_CLIENT_ID } from '../oidc/account-client
 import type { Actor } from '../services/actor.js';
 import type { AuditLog } from '../services/audit-log.js';
 import type { Catalog } from '../services/catalog.js';
-import type { LoginThrottle } from '../services/login-throttle.js';
+import { sleep, type LoginThrottle } from '../services/login-throttle.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../services/password-policy.js';
 import type { TwoStepService } from '../services/two-step.js';
 import type { UserAccessService } from '../services/user-access.js';
@@ -268,6 +268,8 @@ export function createAccountRouter(deps: AccountRouteDependencies): Router {
       await accountPage(ctx, who, { passwordError: t.tooManyAttempts(Math.ceil(verdict.retryAfterSeconds / 60)), status: 429 });
       return;
     }
+    // The growing delay after failures applies here as on the sign-in page (LOGIN_DELAY_AFTER).
+    if (verdict.delayMs) await sleep(verdict.delayMs);
     const outcome = await deps.users.changeOwnPassword(who.userId, current, next, { actor: actorOf(ctx) });
     // The attempt was counted by check(); only a wrong current password stays counted.
     if (outcome !== 'wrong_current') await deps.throttle.recordSuccess(accountThrottleKey(who), ctx.ip, verdict);

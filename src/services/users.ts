@@ -211,7 +211,10 @@ export class UserService {
       return 'wrong_current';
     }
     const problem = passwordProblem(next, this.contextOf(user));
-    if (problem) return problem;
+    if (problem) {
+      this.deps.audit.record({ type: 'account.password.change_failed', outcome: 'failure', userId, clientId: null, ip: options.actor.ip ?? null, userAgent: options.actor.userAgent ?? null, requestId: options.actor.requestId ?? null, details: { reason: problem } });
+      return problem;
+    }
     await this.deps.users.update(user.id, { passwordHash: await this.deps.passwords.hash(next) });
     this.audit('account.password.changed', options.actor, user.id);
     return 'changed';

@@ -186,6 +186,9 @@ describe('account page: apps, sessions, password, two-step sign-in', function ()
     const context = await post(laptop, common, '/account/password', { current_password: PASSWORD, new_password: 'erin-gatehouse-26' });
     expect(context.status).to.equal(400);
     expect(context.body).to.include('built on your name');
+    await server.core.audit.flush();
+    const refusals = await server.core.repositories.audit.query({ type: 'account.password.change_failed', limit: 10 });
+    expect(refusals.map((e) => e.details?.reason)).to.include('context').and.include('common');
     const short = await post(laptop, context, '/account/password', { current_password: PASSWORD, new_password: 'short' });
     expect(short.body).to.include('at least 8 characters');
     page = await post(laptop, short, '/account/password', { current_password: PASSWORD, new_password: 'a brand new passphrase' });
