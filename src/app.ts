@@ -1,5 +1,7 @@
 // The composition root: wires configuration, database, services, oidc-provider and routers into
 // one Koa application. Nothing here is module-level state: tests build as many apps as they like.
+import type { EventEmitter } from 'node:events';
+
 import type { Context } from 'koa';
 import Provider from 'oidc-provider';
 
@@ -250,7 +252,9 @@ export async function createApp({ config, database, logger }: { config: Config; 
 
   // What Koa reports outside a response (a request body cut off or malformed mid-stream, a client gone):
   // a JSON log line like any other, instead of Koa's default plain-text stack on stderr.
-  provider.app.on('error', (error: Error & { status?: number; expose?: boolean }, ctx?: { state?: { requestId?: string } }) => {
+  // oidc-provider's Provider is the Koa app itself (its `.app` getter is deprecated).
+  const koaApp = provider as unknown as Pick<EventEmitter, 'on'>;
+  koaApp.on('error', (error: Error & { status?: number; expose?: boolean }, ctx?: { state?: { requestId?: string } }) => {
     const fields = { err: error, request_id: ctx?.state?.requestId };
     if (error.expose || (error.status !== undefined && error.status < 500)) logger.info(fields, 'request ended by a client error');
     else logger.error(fields, 'request failed outside a response');
