@@ -11,13 +11,22 @@ export const SHARED_SETTINGS = {
   id_token_ttl: 'ID_TOKEN_TTL',
   session_ttl: 'SESSION_TTL',
   key_retention_margin: 'KEY_RETENTION_MARGIN',
+  dynamic_registration: 'DYNAMIC_REGISTRATION',
 } as const;
+
+/**
+ * Also recorded, never adopted (it is a secret's id, and the CLI needs the secret itself): the id of
+ * the server's first GATEHOUSE_KEK, so that `keys rekey` can refuse to re-encrypt under another one.
+ */
+export const SERVER_KEK_ID = 'kek_id';
 
 type SettingName = keyof typeof SHARED_SETTINGS;
 
 /** What a server records at start. */
-export function settingsToRecord(config: Config): Record<SettingName, string> {
+export function settingsToRecord(config: Config): Record<SettingName | typeof SERVER_KEK_ID, string> {
   return {
+    [SERVER_KEK_ID]: config.secrets.keks[0]!.id,
+    dynamic_registration: config.dynamicRegistration,
     issuer: config.issuer,
     access_token_ttl: String(config.ttl.accessToken),
     access_token_alg: config.accessTokenAlg,
@@ -53,6 +62,7 @@ export function adoptServerSettings(config: Config, env: NodeJS.ProcessEnv, reco
   };
   const issuer = pick('issuer');
   const alg = pick('access_token_alg');
+  const registration = pick('dynamic_registration');
   return {
     config: {
       ...config,
@@ -65,6 +75,7 @@ export function adoptServerSettings(config: Config, env: NodeJS.ProcessEnv, reco
       },
       accessTokenAlg: (accessTokenAlgs as readonly string[]).includes(alg) ? (alg as AccessTokenAlg) : config.accessTokenAlg,
       keys: { ...config.keys, retentionMargin: seconds('key_retention_margin', config.keys.retentionMargin, { allowZero: true }) },
+      dynamicRegistration: registration === 'open' || registration === 'token' || registration === 'off' ? registration : config.dynamicRegistration,
     },
     differing,
   };

@@ -2,6 +2,8 @@
 // adopts what the server recorded in the database, so the admin API it ties clients to is the
 // server's and new APIs get the server's default token lifetime; a different value it was given
 // explicitly is kept, with a warning.
+import { randomBytes } from 'node:crypto';
+
 import { expect } from 'chai';
 
 import { cli } from '../helpers/cli.js';
@@ -15,7 +17,7 @@ describe('CLI: the server\'s issuer and API defaults', () => {
   const env = (extra: Record<string, string> = {}) => ({ ...TEST_SECRETS, NODE_ENV: 'test', DATABASE_URL: server.testDatabase.url, ...extra });
 
   before(async function () {
-    server = await startTestServer({ env: { ACCESS_TOKEN_TTL: '120' } });
+    server = await startTestServer({ env: { ACCESS_TOKEN_TTL: '120', DYNAMIC_REGISTRATION: 'token' } });
     if (!server.testDatabase.url) this.skip(); // the CLI reaches a Postgres server's database; an in-memory one is this process's alone
   });
   after(async () => server?.stop());
@@ -35,6 +37,23 @@ describe('CLI: the server\'s issuer and API defaults', () => {
     const created = await cli(['apis', 'create', '--identifier', 'https://ttl.example.com', '--scopes', 'read', '--json'], env());
     expect(created.code, created.stderr).to.equal(0);
     expect(JSON.parse(created.stdout)).to.include({ access_token_ttl: 120 });
+  });
+
+  it('knows the server\'s DYNAMIC_REGISTRATION: a registration token is made without a note that it would not be checked', async () => {
+    const created = await cli(['registration-tokens', 'create', '--uses', '1'], env());
+    expect(created.code, created.stderr).to.equal(0);
+    expect(created.stdout).to.not.include('DYNAMIC_REGISTRATION');
+  });
+
+  it('refuses to re-encrypt under a KEK other than the server\'s (exit 78), and rewrites nothing', async () => {
+    const otherKek = randomBytes(32).toString('base64');
+    const before = await server.testDatabase.database.knex('signing_keys').select('kek_id');
+    const refused = await cli(['keys', 'rekey'], env({ GATEHOUSE_KEK: `${otherKek},${TEST_SECRETS.GATEHOUSE_KEK}` }));
+    expect(refused.code).to.equal(78);
+    expect(refused.stderr).to.include('the server encrypts under KEK');
+    expect(await server.testDatabase.database.knex('signing_keys').select('kek_id')).to.deep.equal(before);
+    // With the server's own KEK it runs.
+    expect((await cli(['keys', 'rekey', '--json'], env())).code).to.equal(0);
   });
 
   it('keeps an ISSUER it was given that differs from the server\'s, and says so', async () => {

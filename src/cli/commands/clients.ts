@@ -123,7 +123,8 @@ export const clientsUpdateCommand: Command = {
     PROFILE_USAGE,
     '',
     '  Repeated options (--redirect-uri, --api) replace the whole list. New --api or --grant-types without --scope',
-    '  reset the scope to the default for them.',
+    '  keep the scope, less what no longer applies; an API added brings its scopes. The profile options switch',
+    '  requirements on; to switch one off, PATCH the client in the admin API.',
   ].join('\n'),
   options: {
     name: { type: 'string' },

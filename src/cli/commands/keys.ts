@@ -1,4 +1,6 @@
 // `gatehouse keys ...`: the signing-key lifecycle (list, rotate) and re-encryption after a KEK rotation.
+import { ConfigError } from '../../config/config.js';
+import { SERVER_KEK_ID } from '../../config/server-settings.js';
 import { presentSigningKey } from '../../presenters/signing-keys.js';
 import { list, type Command } from '../command.js';
 import { formatTable } from '../format.js';
@@ -55,6 +57,14 @@ export const keysRekeyCommand: Command = {
   options: {},
   async run(ctx) {
     const core = await ctx.core();
+    // Re-encrypting under any KEK but the server's would leave the server unable to read its own keys.
+    const serverKek = (await core.repositories.serverSettings.readAll())[SERVER_KEK_ID];
+    const ownKek = core.config.secrets.keks[0]!.id;
+    if (serverKek && serverKek !== ownKek) {
+      throw new ConfigError(
+        `the server encrypts under KEK ${serverKek}, but this command's GATEHOUSE_KEK starts with ${ownKek}: run it with the server's GATEHOUSE_KEK ("NEW,OLD", the new one first)`,
+      );
+    }
     const result = await core.rekeying.rekey();
     const others = result.kekIdsInUse.filter((id) => id !== result.kekId);
     const counts = Object.entries(result.rewritten).map(([what, n]) => `${what}: ${n}`).join(', ');
