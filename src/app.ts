@@ -124,6 +124,8 @@ export async function createApp({ config, database, logger }: { config: Config; 
   warnAboutOldKeks(core, logger);
 
   const accessTokens = new AccessTokenVerifier({ issuer: config.issuer, keys: keyRing, revocations, clockToleranceSeconds: 5 });
+  // oidc-provider's own async context names the request (its endpoints only; elsewhere nothing is read ahead).
+  const prefetch = new RequestPrefetch(() => Provider.ctx);
   const adapter = withDatabaseAvailability(createAdapterClass({
     models: core.repositories.models,
     catalog,
@@ -134,8 +136,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
     refreshTokenReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,
     registeredClients: core.registeredClients,
     tokenIds: core.tokenIds,
-    // oidc-provider's own async context names the request (its endpoints only; elsewhere nothing is read ahead).
-    prefetch: new RequestPrefetch(() => Provider.ctx),
+    prefetch,
     currentRoute: () => (Provider.ctx as { oidc?: { route?: string } } | undefined)?.oidc?.route,
     sessionLifetime: config.ttl.session,
     loadedSessions: new LoadedSessions(() => Provider.ctx),
@@ -171,6 +172,7 @@ export async function createApp({ config, database, logger }: { config: Config; 
     users: core.users,
     consents: core.repositories.consents,
     hasher: core.hasher,
+    prefetch,
     views,
     fetch: outboundFetch,
     sendLogoutToken: (delivery) => logoutSender.send(delivery),

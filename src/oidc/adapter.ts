@@ -92,9 +92,10 @@ export function createAdapterClass(deps: AdapterDependencies): new (name: string
         if (kept) return kept;
       }
       if (prefetch?.active && READ_WITH_RELATED.has(this.name)) {
-        const { row, grant, session } = await deps.models.findWithRelated(this.name, storedId);
+        const { row, grant, session, user } = await deps.models.findWithRelated(this.name, storedId);
         if (grant) prefetch.keep(grantKey(grant.id), grant);
         if (session?.uid) prefetch.keep(sessionUidKey(session.uid), session);
+        if (user && typeof user.id === 'string') prefetch.keepUser(user.id, user);
         return row;
       }
       // RFC 8628 §3.5: a device polling with an expired code is told expired_token (oidc-provider

@@ -1,8 +1,9 @@
 // Accounts for oidc-provider: users from the database, their standard claims by scope.
 import type { Account, AccountClaims, FindAccount } from 'oidc-provider';
 
-import type { UserRecord } from '../repositories/users.js';
+import { userFromJson, type UserRecord } from '../repositories/users.js';
 import type { UserService } from '../services/users.js';
+import type { RequestPrefetch } from './request-prefetch.js';
 
 export const STANDARD_CLAIMS = {
   openid: ['sub'],
@@ -33,9 +34,14 @@ export function claimsOf(user: UserRecord): AccountClaims {
   };
 }
 
-export function createFindAccount(users: UserService): FindAccount {
+/**
+ * oidc-provider's account lookup. After a token was found (userinfo, a refresh, a code exchange) its
+ * user was read in the same statement (request-prefetch.ts): no second round trip for it.
+ */
+export function createFindAccount(users: UserService, prefetch?: Pick<RequestPrefetch, 'takeUser'>): FindAccount {
   return async (_ctx, sub): Promise<Account | undefined> => {
-    const user = await users.findById(sub);
+    const kept = prefetch?.takeUser(sub);
+    const user = kept ? userFromJson(kept) : await users.findById(sub);
     // A disabled user's sessions and tokens stop working at once.
     if (!user || user.disabled) return undefined;
     return {

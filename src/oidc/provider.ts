@@ -28,6 +28,7 @@ import {
   replaceSigningKeys,
 } from './internals.js';
 import { interactionPolicyWithAccountSelection } from './account-selection.js';
+import type { RequestPrefetch } from './request-prefetch.js';
 import { registrationConfiguration } from './registration.js';
 import { createResourceServerPolicy } from './resource-servers.js';
 import { sessionTtl } from './session-lifetime.js';
@@ -49,6 +50,8 @@ export interface ProviderDependencies {
   fetch?: Configuration['fetch'];
   /** Sends back-channel logout tokens in the background (with retries). */
   sendLogoutToken: (delivery: { clientId: string; uri: string; logoutToken: string }) => void;
+  /** Rows read ahead for the request being served: the account lookup takes a token's user from it. */
+  prefetch?: RequestPrefetch;
   /** How the device pages show a client. */
   clientView: (clientId: string) => Promise<{ name: string; logoUri?: string | undefined; unverified: boolean }>;
 }
@@ -81,7 +84,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   const configuration: Configuration = {
     adapter: deps.adapter,
     jwks: { keys: deps.keys.keys.providerJwks },
-    findAccount: createFindAccount(deps.users),
+    findAccount: createFindAccount(deps.users, deps.prefetch),
     // acr and amr go into every ID token: an app can see whether the user passed a second step.
     claims: { ...STANDARD_CLAIMS, openid: ['sub', 'acr', 'amr'], sid: null, auth_time: null, iss: null } as unknown as Configuration['claims'],
     acrValues: [ACR_PASSWORD, ACR_TWO_STEP],

@@ -10,6 +10,9 @@ export const sessionUidKey = (uid: string) => `Session\u0000uid\u0000${uid}`;
 
 export class RequestPrefetch {
   private readonly byRequest = new WeakMap<object, Map<string, ModelRow>>();
+  // Users apart from the rows: the adapter's writes (a code consumed) do not change a user, so a
+  // user read with the token stays good for the account lookup after them.
+  private readonly usersByRequest = new WeakMap<object, Map<string, Record<string, unknown>>>();
 
   /** `currentRequest` names the request being served (oidc-provider's async context), if any. */
   constructor(private readonly currentRequest: () => object | undefined) {}
@@ -34,6 +37,24 @@ export class RequestPrefetch {
     const row = rows?.get(key);
     if (row) rows!.delete(key);
     return row;
+  }
+
+  /** Keeps a token's user (the users row as JSON) for the account lookup of this request. */
+  keepUser(id: string, user: Record<string, unknown>): void {
+    const request = this.currentRequest();
+    if (!request) return;
+    let users = this.usersByRequest.get(request);
+    if (!users) this.usersByRequest.set(request, (users = new Map()));
+    users.set(id, user);
+  }
+
+  /** The user kept for this request under its id, removed as it is handed out. */
+  takeUser(id: string): Record<string, unknown> | undefined {
+    const request = this.currentRequest();
+    const users = request && this.usersByRequest.get(request);
+    const user = users?.get(id);
+    if (user) users!.delete(id);
+    return user;
   }
 
   /** Drops every row kept for this request (it is about to write). */

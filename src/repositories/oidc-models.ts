@@ -105,9 +105,10 @@ export class OidcModelRepository {
 
   /**
    * A token's row and, in the same round trip, the live rows the library reads next for it: its
-   * grant (by grant_id) and its session (by the uid in the payload). Either may be absent.
+   * grant (by grant_id), its session (by the uid in the payload) and its user (by account_id, as the
+   * users table's row in JSON: `user`). Any of them may be absent.
    */
-  async findWithRelated(model: string, id: string): Promise<{ row?: ModelRow; grant?: ModelRow; session?: ModelRow }> {
+  async findWithRelated(model: string, id: string): Promise<{ row?: ModelRow; grant?: ModelRow; session?: ModelRow; user?: Record<string, unknown> }> {
     const live = (alias: string) => `(${alias}.expires_at IS NULL OR ${alias}.expires_at > CURRENT_TIMESTAMP)`;
     const result = await this.knex.raw<{ rows: (ModelRow & { related: number })[] }>(
       `WITH token AS (SELECT * FROM ${TABLE} t WHERE t.model = ? AND t.id = ? AND ${live('t')} LIMIT 1)
@@ -115,14 +116,18 @@ export class OidcModelRepository {
        UNION ALL
        SELECT 1, g.* FROM ${TABLE} g JOIN token ON g.model = 'Grant' AND g.id = token.grant_id WHERE ${live('g')}
        UNION ALL
-       SELECT 2, s.* FROM ${TABLE} s JOIN token ON s.model = 'Session' AND s.uid = token.payload ->> 'sessionUid' WHERE ${live('s')}`,
+       SELECT 2, s.* FROM ${TABLE} s JOIN token ON s.model = 'Session' AND s.uid = token.payload ->> 'sessionUid' WHERE ${live('s')}
+       UNION ALL
+       SELECT 3, 'User', u.id::text, to_jsonb(u), NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM users u JOIN token
+         ON u.id = CASE WHEN token.account_id ~ '^[0-9a-fA-F-]{36}$' THEN token.account_id::uuid END`,
       [model, id],
     );
-    const found: { row?: ModelRow; grant?: ModelRow; session?: ModelRow } = {};
+    const found: { row?: ModelRow; grant?: ModelRow; session?: ModelRow; user?: Record<string, unknown> } = {};
     for (const { related, ...row } of result.rows) {
       if (related === 0) found.row = row;
       else if (related === 1) found.grant = row;
-      else found.session = row;
+      else if (related === 2) found.session = row;
+      else found.user = row.payload;
     }
     return found;
   }

@@ -148,6 +148,12 @@ export class UserRepository {
   }
 }
 
+/** A user from the users table's row as JSON (to_jsonb: timestamps come as strings). */
+export function userFromJson(row: Record<string, unknown>): UserRecord {
+  const json = row as unknown as Omit<UserRow, 'created_at' | 'updated_at'> & { created_at: string; updated_at: string };
+  return toRecord({ ...json, created_at: new Date(json.created_at), updated_at: new Date(json.updated_at) });
+}
+
 function toRecord(row: UserRow): UserRecord {
   return {
     id: row.id,

@@ -59,7 +59,18 @@ describe('sign-in: database statements per form post', function () {
     // The results recorded this way carry the flow through: a code, then tokens for alice.
     const callback = await browser.follow(afterConsent, REDIRECT);
     expect(callback.url.startsWith(REDIRECT)).to.equal(true);
+    const aliceId = (await server.core.users.show('alice')).id;
+    queries = [];
     const tokens = await oidc.authorizationCodeGrant(app, new URL(callback.url), { pkceCodeVerifier: start.verifier, expectedState: start.state, expectedNonce: start.nonce });
-    expect(tokens.claims()?.sub).to.equal((await server.core.users.show('alice')).id);
+    expect(tokens.claims()?.sub).to.equal(aliceId);
+    // The code exchange reads the user with the code (one statement), not in a second one.
+    const userReads = () => queries.filter((q) => /^\s*select\b/i.test(q.sql) && /\bfrom\s+"?users"?\b/i.test(q.sql));
+    expect(userReads(), 'separate user reads in the code exchange').to.deep.equal([]);
+
+    // UserInfo: the access token, its grant, its session and its user in one statement.
+    queries = [];
+    const userinfo = await oidc.fetchUserInfo(app, tokens.access_token, tokens.claims()!.sub);
+    expect(userinfo.sub).to.equal(tokens.claims()!.sub);
+    expect(queries.filter((q) => !/change_events|clock_timestamp|audit_events/.test(q.sql)), 'statements of a userinfo call').to.have.length(1);
   });
 });

@@ -13,6 +13,7 @@ import { AccessTokenVerifier } from '../../src/oidc/access-token-verifier.js';
 import { ClientMetadataMapper } from '../../src/oidc/client-metadata.js';
 import { LoadedSessions } from '../../src/oidc/loaded-sessions.js';
 import { RequestPrefetch } from '../../src/oidc/request-prefetch.js';
+import { userFromJson } from '../../src/repositories/users.js';
 import { createLogger } from '../../src/services/logger.js';
 import { availableKinds, createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { testConfig } from '../helpers/test-config.js';
@@ -33,6 +34,7 @@ for (const kind of availableKinds()) {
     // The same adapter reading ahead within "the current request", which the tests set.
     let currentRequest: object | undefined;
     let ReadingAhead: new (name: string) => Adapter;
+    let prefetch: RequestPrefetch;
     const readingAhead = (name: string) => new ReadingAhead(name);
     let TrackingSessions: new (name: string) => Adapter;
 
@@ -50,7 +52,8 @@ for (const kind of availableKinds()) {
         tokenIds: core.tokenIds,
       };
       AdapterClass = createAdapterClass(deps);
-      ReadingAhead = createAdapterClass({ ...deps, prefetch: new RequestPrefetch(() => currentRequest) });
+      prefetch = new RequestPrefetch(() => currentRequest);
+      ReadingAhead = createAdapterClass({ ...deps, prefetch });
       TrackingSessions = createAdapterClass({ ...deps, loadedSessions: new LoadedSessions(() => currentRequest) });
     });
 
@@ -276,6 +279,23 @@ for (const kind of availableKinds()) {
           expect(await statementsOf(() => readingAhead('Grant').find(`g-${model}-one`))).to.equal(1);
         });
       }
+
+      it('reads a token\'s user along with it, as the account lookup would read it, kept through the request\'s writes', async () => {
+        const user = await core.users.create({ username: 'read-ahead', email: 'read-ahead@example.com', name: 'Read Ahead', password: 'a long enough passphrase' });
+        await adapter('Grant').upsert('g-user', { jti: 'g-user', accountId: user.id, clientId: 'c1', exp: future() }, 3600);
+        await adapter('AuthorizationCode').upsert('code-user', { jti: 'code-user', grantId: 'g-user', accountId: user.id, clientId: 'c1' }, 600);
+        currentRequest = {};
+        expect(await statementsOf(() => readingAhead('AuthorizationCode').find('code-user'))).to.equal(1);
+        // A code exchange consumes the code before it looks the account up: the user is still kept.
+        await readingAhead('AuthorizationCode').consume('code-user');
+        const kept = prefetch.takeUser(user.id);
+        expect(kept && userFromJson(kept)).to.deep.equal(await core.users.findById(user.id));
+        expect(prefetch.takeUser(user.id), 'served once').to.equal(undefined);
+        // An account id that is no user's id (not even a UUID) reads no user and fails nothing.
+        await seed('no-user');
+        expect(await readingAhead('AccessToken').find('AccessToken-no-user')).to.include({ accountId: 'a1' });
+        expect(prefetch.takeUser('a1')).to.equal(undefined);
+      });
 
       it('forgets what it read ahead as soon as the request writes', async () => {
         await seed('write');
