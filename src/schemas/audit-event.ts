@@ -5,12 +5,15 @@ import { z } from 'zod';
 import type { StoredAuditEvent } from '../repositories/audit-events.js';
 import { pageSizeSchema } from './pagination.js';
 
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
 export const auditCursorSchema = z
   .string()
   .max(100)
   .transform((value, ctx) => {
     const id = Buffer.from(value, 'base64url').toString('utf8');
-    if (!/^[1-9]\d{0,18}$/.test(id)) {
+    // An event id is a positive bigint: 19 digits can still be past its maximum (a 500 from Postgres).
+    if (!/^[1-9]\d{0,18}$/.test(id) || BigInt(id) > MAX_BIGINT) {
       ctx.addIssue({ code: 'custom', message: 'is not a cursor returned by this API' });
       return z.NEVER;
     }

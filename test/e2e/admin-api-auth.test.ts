@@ -150,6 +150,27 @@ describe('admin API authentication and authorisation', () => {
     expect(String(asked)).to.include('invalid_scope');
   });
 
+  it('narrowing an admin client to admin:read takes effect at once, for the tokens it already holds too', async () => {
+    const { client, clientSecret } = await server.core.clients.create({ name: 'Pipeline', isAdmin: true });
+    const creds = { clientId: client.clientId, clientSecret: clientSecret! };
+    const token = await clientCredentialsToken(server, creds, { resource: server.core.adminApi, scope: 'admin:read admin:write' });
+    const api = adminApi(server, token);
+    expect((await api('POST', '/roles', { name: 'before-narrowing' })).status).to.equal(201);
+    await server.core.clients.update(client.clientId, { scope: 'admin:read' });
+    const refused = await api('POST', '/roles', { name: 'after-narrowing' });
+    expect(refused.status).to.equal(403);
+    expect(refused.body).to.include({ code: 'insufficient_scope' });
+    expect((await api('GET', '/roles')).status).to.equal(200);
+  });
+
+  it('refuses an audit cursor past the largest event id with 400, not a database error', async () => {
+    const api = adminApi(server, await adminToken(server, 'admin:read'));
+    const cursor = Buffer.from('9999999999999999999').toString('base64url');
+    const answer = await api('GET', `/audit-events?cursor=${cursor}`);
+    expect(answer.status).to.equal(400);
+    expect(answer.body).to.include({ code: 'invalid_input' });
+  });
+
   it('keeps the admin API to admin clients: no other client can be given it', async () => {
     const response = await adminApi(server, await adminToken(server))('POST', '/clients', {
       name: 'Sneaky web app',

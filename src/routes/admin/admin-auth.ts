@@ -60,7 +60,10 @@ export function createAdminAuth(deps: AdminAuthDependencies) {
       const client = await deps.catalog.client(token.clientId);
       if (!client?.isAdmin) return invalid('not_admin_client', 'the client of this token is not an admin client');
 
-      const granted = new Set((token.scope ?? '').split(' ').filter(Boolean));
+      // What the token says, within what the client may do now: narrowing an admin client's scope
+      // takes effect at once, not when its tokens expire.
+      const current = new Set(String(client.metadata.scope ?? '').split(' ').filter(Boolean));
+      const granted = new Set((token.scope ?? '').split(' ').filter((s) => s && current.has(s)));
       const allowed = scope === ADMIN_READ ? granted.has(ADMIN_READ) || granted.has(ADMIN_WRITE) : granted.has(ADMIN_WRITE);
       if (!allowed) {
         challenge(ctx, { error: 'insufficient_scope', error_description: `this operation needs the ${scope} scope`, scope });
