@@ -131,7 +131,8 @@ export class ApiService {
     const events = await transaction(async (trx) => {
       // Clients that named this API change too (their API list or introspection right goes).
       const affected = await clients.clientIdsUsingApi(api.id, trx);
-      await apis.deleteById(api.id, trx);
+      // Of concurrent deletes exactly one finds the row: the others answer as for an API that is gone.
+      if (!(await apis.deleteById(api.id, trx))) throw notFound(`no API ${ref}`);
       return Promise.all([
         feed.publish({ topic: API_TOPIC, key: api.identifier, expiresAt: null }, trx),
         ...affected.map((clientId) => feed.publish({ topic: CLIENT_TOPIC, key: clientId, expiresAt: null }, trx)),

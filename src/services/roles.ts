@@ -51,7 +51,8 @@ export class RoleService {
       conflict(`role ${role.name} restricts ${scopes.map((s) => `${s.scope} of ${s.api}`).join(', ')}; take it off those scopes first`);
     if (restricted.length) throw refuse(restricted);
     try {
-      await this.deps.roles.delete(role.id);
+      // Of concurrent deletes exactly one finds the row: the others answer as for a role that is gone.
+      if (!(await this.deps.roles.delete(role.id))) throw notFound(`no role ${name}`);
     } catch (error) {
       // A scope was restricted to it in the meantime (the foreign key refuses).
       if ((error as { code?: string }).code === FOREIGN_KEY_VIOLATION) throw refuse(await this.deps.roles.scopesRestrictedBy(role.id));

@@ -111,6 +111,8 @@ export class UserService {
     const user = await this.show(ref);
     const changes: UserChanges = {};
     if (parsed.email !== undefined) changes.email = parsed.email;
+    // A new (or no) address is not verified unless the change says so: ID tokens would claim it was.
+    if (parsed.email !== undefined && parsed.email !== user.email) changes.emailVerified = false;
     if (parsed.emailVerified !== undefined) changes.emailVerified = parsed.emailVerified;
     if (parsed.name !== undefined) changes.name = parsed.name;
     if (parsed.profile !== undefined) changes.profile = parsed.profile;

@@ -82,6 +82,18 @@ describe('admin API: users, roles, grants, sessions, registration tokens, signin
       expect((await api('DELETE', '/roles/auditor')).status).to.equal(204);
       expect((await api('DELETE', '/roles/auditor')).status).to.equal(404);
     });
+
+    it('DELETE sent several times at once deletes once: one 204, the others 404, one audit event (roles and APIs)', async () => {
+      await api('POST', '/roles', { name: 'racing' });
+      await api('POST', '/apis', { identifier: 'https://racing.example.com', scopes: [{ name: 'r' }] });
+      for (const path of ['/roles/racing', `/apis/${encodeURIComponent('https://racing.example.com')}`]) {
+        const answers = await Promise.all(Array.from({ length: 4 }, () => api('DELETE', path)));
+        expect(answers.map((a) => a.status).sort(), path).to.deep.equal([204, 404, 404, 404]);
+      }
+      await server.core.audit.flush();
+      const roleEvents = (await server.core.repositories.audit.query({ type: 'admin.role.deleted', limit: 50 })).filter((e) => e.details?.role === 'racing');
+      expect(roleEvents).to.have.length(1);
+    });
   });
 
   describe('users', () => {
@@ -130,7 +142,10 @@ describe('admin API: users, roles, grants, sessions, registration tokens, signin
     it('PATCH /users/{user} changes fields and validates them', async () => {
       const patched = await api('PATCH', '/users/bob', { name: 'Robert', email: null });
       expect(patched.status).to.equal(200);
-      expect(patched.body).to.include({ name: 'Robert', email: null });
+      expect(patched.body).to.include({ name: 'Robert', email: null, email_verified: false });
+      // A new address is not verified unless the change says so (ID tokens would claim it was).
+      expect((await api('PATCH', '/users/bob', { email: 'bob@example.com', email_verified: true })).body).to.include({ email_verified: true });
+      expect((await api('PATCH', '/users/bob', { email: 'robert@example.com' })).body).to.include({ email: 'robert@example.com', email_verified: false });
       await expectInvalid('PATCH', '/users/bob', { email: 'nope', username: 'bobby' }, ['body.email', 'body.username']);
       expect((await api('PATCH', '/users/nobody', { name: 'x' })).status).to.equal(404);
       await api('PATCH', '/users/carol', { email: 'carol@example.com' });
