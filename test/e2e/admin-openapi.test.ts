@@ -89,6 +89,19 @@ describe('admin API OpenAPI document and reference page', () => {
     }
   });
 
+  it('declares 413 for every operation with a body, and 503 and a default error answer for all', async () => {
+    for (const { method, path, operation } of operations) {
+      const statuses = Object.keys(operation.responses);
+      expect(statuses, `${method} ${path}`).to.include('503').and.include('default');
+      if ((operation as { requestBody?: unknown }).requestBody) expect(statuses, `${method} ${path}`).to.include('413');
+    }
+    // And a body that is too large gets that documented answer, in the documented shape.
+    const huge = { name: 'x'.repeat(300 * 1024) };
+    const answer = await adminApi(server, await adminToken(server))('POST', '/roles', huge);
+    expect(answer.status).to.equal(413);
+    expect(answer.body).to.include({ code: 'payload_too_large' });
+  });
+
   it('real answers validate against the documented response schemas', async () => {
     const ajv = validatorFor(document);
     const api = adminApi(server, await adminToken(server));

@@ -16,6 +16,8 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'The token lacks the scope this operation needs (insufficient_scope).',
   404: 'Not found.',
   409: 'Conflicts with the current state (for example: already exists, or still in use).',
+  413: 'The body is larger than 256 kB.',
+  503: 'The database is unavailable for the moment (see the Retry-After header); nothing was written.',
 };
 
 export function buildOpenApiDocument({ routes, issuer, version }: { routes: AdminRoute[]; issuer: string; version: string }): Json {
@@ -34,13 +36,16 @@ export function buildOpenApiDocument({ routes, issuer, version }: { routes: Admi
         ? { description: 'OK', content: { 'application/json': { schema: toJson(route.response, 'output') } } }
         : { description: 'Done (no content).' },
     };
-    for (const status of [400, 401, 403, ...(route.errors ?? [])]) {
+    // Every answer the route can give is declared, so a generated client has a type for each.
+    for (const status of [400, 401, 403, ...(route.body ? [413] : []), ...(route.errors ?? []), 503]) {
       responses[String(status)] = {
         description: ERROR_DESCRIPTIONS[status],
         content: { 'application/json': { schema: errorRef } },
         ...(status === 401 || status === 403 ? { headers: { 'WWW-Authenticate': { description: 'The RFC 6750 Bearer challenge.', schema: { type: 'string' } } } } : {}),
+        ...(status === 503 ? { headers: { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } } } } : {}),
       };
     }
+    responses.default = { description: 'An unexpected error (500): the request id is in the body and the server log.', content: { 'application/json': { schema: errorRef } } };
     const operation: Json = {
       operationId: route.operationId,
       tags: [route.tag],
