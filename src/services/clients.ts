@@ -125,6 +125,11 @@ export class ClientService {
         { path: 'tokenEndpointAuthMethod', message: `cannot change from ${currentMethod}; register a new client instead` },
       ]);
     }
+    // An admin client's API list is the admin API and nothing else: another list is refused, not ignored.
+    const adminApi = this.deps.adminApi.identifier;
+    if (current.isAdmin && patch.apis !== undefined && (patch.apis.length !== 1 || patch.apis[0] !== adminApi)) {
+      throw invalidInput('an admin client is for the admin API only', [{ path: 'apis', message: `an admin client has exactly ${adminApi}` }]);
+    }
     const before = inputOf(current);
     const merged: CreateClientInput = {
       ...before,

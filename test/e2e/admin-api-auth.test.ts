@@ -163,6 +163,19 @@ describe('admin API authentication and authorisation', () => {
     expect((await api('GET', '/roles')).status).to.equal(200);
   });
 
+  it('refuses, rather than ignores, an API list for an admin client other than the admin API alone', async () => {
+    const { client } = await server.core.clients.create({ name: 'Deployer', isAdmin: true });
+    const api = adminApi(server, await adminToken(server));
+    for (const apis of [[], ['https://orders.example.com']]) {
+      const refused = await api('PATCH', `/clients/${client.clientId}`, { apis });
+      expect(refused.status, JSON.stringify(apis)).to.equal(400);
+      expect(refused.body).to.include({ code: 'invalid_input' });
+    }
+    const same = await api('PATCH', `/clients/${client.clientId}`, { apis: [server.core.adminApi] });
+    expect(same.status).to.equal(200);
+    expect(same.body.apis).to.deep.equal([server.core.adminApi]);
+  });
+
   it('refuses an audit cursor past the largest event id with 400, not a database error', async () => {
     const api = adminApi(server, await adminToken(server, 'admin:read'));
     const cursor = Buffer.from('9999999999999999999').toString('base64url');
