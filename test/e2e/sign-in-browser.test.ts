@@ -71,6 +71,15 @@ describe('sign-in pages in Chromium', function () {
 
   const waitForApp = (page: Page) => page.waitForURL((url) => url.origin === APP_ORIGIN);
 
+  /** The errors a page logs to its console from now on (a test expects none). */
+  const consoleErrors = (page: Page): string[] => {
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    });
+    return problems;
+  };
+
   /** Signs in and allows what is asked if the consent page comes (each test stands alone). */
   const signInToApp = async (page: Page, login: string) => {
     await signInWithPassword(page, login);
@@ -92,10 +101,7 @@ describe('sign-in pages in Chromium', function () {
     const context = await newContext();
     const page = await context.newPage();
     // Nothing on Gatehouse's pages fails to load or logs an error (a missing favicon included).
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
+    const problems = consoleErrors(page);
     page.on('response', (response) => {
       if (new URL(response.url()).origin === server.issuer && response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
     });
@@ -170,10 +176,7 @@ describe('sign-in pages in Chromium', function () {
   it('prompt=select_account lets another account sign in in the same browser (the switch posts itself past the CSP)', async () => {
     const context = await newContext();
     const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
+    const problems = consoleErrors(page);
     const first = await startAuthorization(app, { redirectUri: REDIRECT, scope: 'openid' });
     await page.goto(first.url.toString());
     await signInToApp(page, 'carol');
