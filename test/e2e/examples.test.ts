@@ -10,6 +10,7 @@ import * as oidc from 'openid-client';
 import { createResourceServer } from '../../examples/resource-server/app.js';
 import { createWebApp } from '../../examples/web-app/app.js';
 import { FormBrowser, hiddenField } from '../helpers/browser.js';
+import { accessTokenHash, dpopKey, dpopProof } from '../helpers/dpop.js';
 import { createApi, createMachineClient, createResourceServerClient, createUser, createWebClient, relyingParty, signIn } from '../helpers/fixtures.js';
 import { freePort, startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -159,5 +160,63 @@ describe('examples: resource server and web app against Gatehouse', function () 
     expect(await call(introspectingApiUrl)).to.equal(401);
     // The JWKS-validating API still accepts it until it expires: why access tokens are short-lived.
     expect(await call(apiUrl)).to.equal(200);
+  });
+
+  it('resource server: a DPoP-bound token needs the DPoP scheme and a fresh proof, in both modes', async () => {
+    const machine = await createMachineClient(gatehouse.core, [API], 'orders:read');
+    const key = await dpopKey();
+    const tokenUrl = `${gatehouse.issuer}/token`;
+    const answer = await fetch(tokenUrl, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${machine.clientId}:${machine.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        dpop: await dpopProof(key, 'POST', tokenUrl),
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', resource: API, scope: 'orders:read' }),
+    });
+    const token = ((await answer.json()) as { access_token: string }).access_token;
+    const ath = accessTokenHash(token);
+    for (const base of [apiUrl, introspectingApiUrl]) {
+      const url = `${base}/orders`;
+      const asBearer = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      expect(asBearer.status, base).to.equal(401);
+      expect(asBearer.headers.get('www-authenticate')).to.match(/^DPoP .*error="invalid_token"/);
+      const proof = await dpopProof(key, 'GET', url, { ath });
+      const call = (scheme: string, dpop: string) => fetch(`${url}?page=1`, { headers: { authorization: `${scheme} ${token}`, dpop } });
+      expect((await call('dpop', proof)).status, base).to.equal(200);
+      const replay = await call('DPoP', proof);
+      expect(replay.status, base).to.equal(401);
+      expect(replay.headers.get('www-authenticate')).to.include('error="invalid_dpop_proof"');
+      // A proof for another URL, without ath, or from another key is refused.
+      expect((await call('DPoP', await dpopProof(key, 'GET', `${base}/whoami`, { ath }))).status).to.equal(401);
+      expect((await call('DPoP', await dpopProof(key, 'GET', url))).status).to.equal(401);
+      expect((await call('DPoP', await dpopProof(await dpopKey(), 'GET', url, { ath }))).status).to.equal(401);
+    }
+  });
+
+  it('resource server: 503 (not 401) while Gatehouse cannot be reached, and discovery is retried', async () => {
+    const read = (await oidc.clientCredentialsGrant(worker, { scope: 'orders:read', resource: API })).access_token;
+    const downPort = await freePort();
+    const downIssuer = `http://127.0.0.1:${downPort}`;
+    const rsClient = await createResourceServerClient(gatehouse.core, API);
+    for (const mode of ['jwks', 'introspection'] as const) {
+      const port = await freePort();
+      const server = await listen(createResourceServer({ issuer: downIssuer, audience: API, mode, introspectionClient: rsClient }), port);
+      servers.push(server);
+      const response = await fetch(`http://127.0.0.1:${port}/orders`, { headers: { authorization: `Bearer ${read}` } });
+      expect(response.status, mode).to.equal(503);
+    }
+    // The issuer comes up (serving Gatehouse's keys): the API now fetches discovery and checks the token.
+    const jwksUri = (await (await fetch(`${gatehouse.issuer}/.well-known/openid-configuration`)).json() as { jwks_uri: string }).jwks_uri;
+    const port = await freePort();
+    servers.push(await listen(createResourceServer({ issuer: downIssuer, audience: API, mode: 'jwks' }), port));
+    const call = () => fetch(`http://127.0.0.1:${port}/orders`, { headers: { authorization: `Bearer ${read}` } }).then((r) => r.status);
+    expect(await call()).to.equal(503);
+    const fakeIssuer = http.createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ jwks_uri: jwksUri })));
+    await new Promise<void>((resolve) => fakeIssuer.listen(downPort, '127.0.0.1', resolve));
+    servers.push(fakeIssuer);
+    // Signature checked against the real keys; refused only because the issuer differs.
+    expect(await call()).to.equal(401);
   });
 });
