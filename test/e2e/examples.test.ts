@@ -31,6 +31,7 @@ describe('examples: resource server and web app against Gatehouse', function () 
   let introspectingApiUrl: string;
   let webUrl: string;
   let worker: oidc.Configuration;
+  let webClientId: string;
 
   before(async () => {
     gatehouse = await startTestServer();
@@ -53,6 +54,7 @@ describe('examples: resource server and web app against Gatehouse', function () 
     const webPort = await freePort();
     webUrl = `http://127.0.0.1:${webPort}`;
     const web = await createWebClient(gatehouse.core, { redirectUri: `${webUrl}/callback`, postLogoutRedirectUri: `${webUrl}/`, apis: [API] });
+    webClientId = web.clientId;
     servers.push(
       await listen(
         createWebApp({ issuer: gatehouse.issuer, clientId: web.clientId, clientSecret: web.clientSecret!, baseUrl: webUrl, apiUrl, apiIdentifier: API }),
@@ -218,5 +220,66 @@ describe('examples: resource server and web app against Gatehouse', function () 
     servers.push(fakeIssuer);
     // Signature checked against the real keys; refused only because the issuer differs.
     expect(await call()).to.equal(401);
+  });
+
+  it('web app: renews the session id at sign-in, and stores no session for a cookieless visit', async () => {
+    const visit = await fetch(`${webUrl}/`);
+    expect(visit.headers.getSetCookie()).to.deep.equal([]);
+    const browser = new FormBrowser();
+    const login = await browser.get(`${webUrl}/login`);
+    const before = browser.cookieHistory.map((c) => `${c.name}=${c.value}`).join('; ');
+    const { callback } = await signIn(browser, new URL(login.location!), `${webUrl}/callback`);
+    await browser.get(callback.toString());
+    expect((await browser.get(`${webUrl}/`)).body).to.include('Signed in.');
+    // Whoever knew (or planted) the cookie from before sign-in is not signed in with it.
+    const planted = new FormBrowser({ cookie: before });
+    expect((await planted.get(`${webUrl}/`)).body).to.include('You are not signed in.');
+  });
+
+  it('web app: a refused refresh signs the user out; Deny, a wrong iss or an error at the callback is a 400 page', async () => {
+    const browser = new FormBrowser();
+    const { callback } = await signIn(browser, new URL((await browser.get(`${webUrl}/login`)).location!), `${webUrl}/callback`);
+    await browser.get(callback.toString());
+    let home = await browser.get(`${webUrl}/`);
+    expect(home.body).to.include('Signed in.');
+    const alice = (await gatehouse.core.users.list()).find((u) => u.username === 'alice')!;
+    await gatehouse.core.userAccess.revokeClient(alice.id, webClientId); // the user's "Revoke access"
+    const refresh = await browser.post(`${webUrl}/refresh`, { csrf: hiddenField(home.body, 'csrf') });
+    expect(refresh.status).to.equal(302);
+    home = await browser.get(new URL(refresh.location!, webUrl).toString());
+    expect(home.status).to.equal(200);
+    expect(home.body).to.include('You are not signed in.');
+    expect(home.body).to.include('Your sign-in has ended');
+
+    // Consent was forgotten with the revocation: this time the user chooses Deny.
+    const denied = await signIn(browser, new URL((await browser.get(`${webUrl}/login`)).location!), `${webUrl}/callback`, { consent: 'deny' });
+    expect(denied.callback.searchParams.get('error')).to.equal('access_denied');
+    const deniedPage = await browser.get(denied.callback.toString());
+    expect(deniedPage.status).to.equal(400);
+    expect(deniedPage.body).to.include('Sign-in did not complete');
+
+    const state = async () => new URL((await browser.get(`${webUrl}/login`)).location!).searchParams.get('state')!;
+    const wrongIss = await browser.get(`${webUrl}/callback?${new URLSearchParams({ code: 'x', state: await state(), iss: 'https://evil.example' })}`);
+    expect(wrongIss.status).to.equal(400);
+    const crafted = await browser.get(
+      `${webUrl}/callback?${new URLSearchParams({ error: 'access_denied', error_description: '<script>alert(1)</script>', state: await state(), iss: gatehouse.issuer })}`,
+    );
+    expect(crafted.status).to.equal(400);
+    expect(crafted.body).to.include('&#60;script&#62;').and.not.include('<script>');
+  });
+
+  it('web app: discovery is retried after the issuer was down', async () => {
+    const issuerPort = await freePort();
+    const issuer = `http://127.0.0.1:${issuerPort}`;
+    const port = await freePort();
+    servers.push(await listen(createWebApp({ issuer, clientId: 'c', clientSecret: 's', baseUrl: `http://127.0.0.1:${port}`, apiUrl, apiIdentifier: API }), port));
+    expect((await fetch(`http://127.0.0.1:${port}/login`, { redirect: 'manual' })).status).to.equal(500);
+    const metadata = { issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token` };
+    const fakeIssuer = http.createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify(metadata)));
+    await new Promise<void>((resolve) => fakeIssuer.listen(issuerPort, '127.0.0.1', resolve));
+    servers.push(fakeIssuer);
+    const login = await fetch(`http://127.0.0.1:${port}/login`, { redirect: 'manual' });
+    expect(login.status).to.equal(302);
+    expect(login.headers.get('location')).to.match(new RegExp(`^${issuer}/auth\\?`));
   });
 });
