@@ -11,6 +11,7 @@ const app = createResourceServer({
     env.INTROSPECTION_CLIENT_ID && env.INTROSPECTION_CLIENT_SECRET
       ? { clientId: env.INTROSPECTION_CLIENT_ID, clientSecret: env.INTROSPECTION_CLIENT_SECRET }
       : undefined,
+  baseUrl: env.BASE_URL,
 });
 app.listen(port, '127.0.0.1', () => {
   process.stdout.write(`Example API listening on http://127.0.0.1:${port} (validation: ${env.VALIDATION ?? 'jwks'})\n`);
