@@ -3,24 +3,23 @@
 // while the request was in flight ("Sign out everywhere", a password change, signing one browser
 // out) came back to life. A session this request read is therefore saved only if it still exists;
 // one it did not read is a new one (a first visit, or the new id a sign-in gives it) and is inserted.
+import { RequestScoped } from './request-scoped.js';
+
 export class LoadedSessions {
-  private readonly byRequest = new WeakMap<object, Set<string>>();
+  private readonly ids: RequestScoped<Set<string>>;
 
   /** `currentRequest` names the request being served (oidc-provider's async context), if any. */
-  constructor(private readonly currentRequest: () => object | undefined) {}
+  constructor(currentRequest: () => object | undefined) {
+    this.ids = new RequestScoped(currentRequest, () => new Set());
+  }
 
   /** Notes that this request read the session with this id. */
   loaded(id: string): void {
-    const request = this.currentRequest();
-    if (!request) return;
-    let ids = this.byRequest.get(request);
-    if (!ids) this.byRequest.set(request, (ids = new Set()));
-    ids.add(id);
+    this.ids.get()?.add(id);
   }
 
   /** Whether this request read the session with this id (then it may only be updated, not re-created). */
   wasLoaded(id: string): boolean {
-    const request = this.currentRequest();
-    return request !== undefined && (this.byRequest.get(request)?.has(id) ?? false);
+    return this.ids.peek()?.has(id) ?? false;
   }
 }
